@@ -1,0 +1,1 @@
+"""Signaal's services: ingest, classifier, router and api, plus the `signaal` command."""

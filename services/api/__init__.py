@@ -1,0 +1,1 @@
+"""API: the staff web UI, the REST API, health and metrics."""

@@ -1,0 +1,78 @@
+"""The FastAPI application: staff UI, REST API, health and metrics in one ASGI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
+from starlette.middleware.sessions import SessionMiddleware
+
+from services.api import auth, health
+from services.api.deps import LoginRequired
+from services.api.signals import views as signal_views
+from shared import metrics
+from shared.db import Database
+from shared.settings import Environment, Settings
+
+SESSION_MAX_AGE = 8 * 3600  # one working day
+
+SECURITY_HEADERS = {
+    # No inline scripts anywhere; untrusted mail HTML is shown only in sandboxed iframes.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(settings: Settings, database: Database) -> FastAPI:
+    app = FastAPI(
+        title="Signaal",
+        version="0.1.0",
+        description="Complaint-recognition inbox: signals, follow-ups, connectors.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.metrics_registry = CollectorRegistry()
+    metrics.register_database_collector(app.state.metrics_registry, database)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="signaal_session",
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.env is Environment.production,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        return RedirectResponse("/queue", status_code=303)
+
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(signal_views.pages)
+    app.include_router(signal_views.api)
+    return app

@@ -1,0 +1,1 @@
+"""Signals: flagged messages as staff see and act on them."""

@@ -1,0 +1,66 @@
+"""Staff accounts: argon2-hashed passwords and roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.models import AuditEntry, User, utcnow
+
+_hasher = PasswordHasher()
+# Verifying against this keeps unknown usernames as slow as wrong passwords.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class Role(StrEnum):
+    frontoffice = "frontoffice"
+    handler = "handler"
+    ops = "ops"
+    admin = "admin"
+
+
+class UserExists(ValueError):
+    """A user with this name already exists."""
+
+
+def get_by_username(*, db_session: Session, username: str) -> User | None:
+    """The user with this name, or None."""
+    return db_session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def create(*, db_session: Session, username: str, password: str, role: Role, actor: str = "cli") -> User:
+    """Create a user with an argon2 hash of `password`."""
+    if len(password) < 10:
+        raise ValueError("passwords must be at least 10 characters")
+    if get_by_username(db_session=db_session, username=username) is not None:
+        raise UserExists(f"user {username!r} already exists")
+    user = User(username=username, display_name=username, password_hash=_hasher.hash(password), role=role.value)
+    db_session.add(user)
+    db_session.flush()
+    db_session.add(AuditEntry(actor=actor, action="user.create", object_type="users", object_id=user.id, detail={"username": username, "role": role.value}))
+    return user
+
+
+def authenticate(*, db_session: Session, username: str, password: str) -> User | None:
+    """The active user if the password matches, else None (in constant-ish time)."""
+    user = get_by_username(db_session=db_session, username=username)
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if not _verify(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,1 @@
+"""Classifier: scores each message for dissatisfaction and says why."""

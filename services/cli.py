@@ -1,0 +1,233 @@
+"""The `signaal` command: one entry point for every service and admin task."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import threading
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shared.exceptions import SignaalError
+
+app = typer.Typer(help="Signaal: find every expression of dissatisfaction, in every channel.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo data set.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(demo_app, name="demo")
+
+DEMO_LOGIN_FILE = Path("var/demo-login.txt")
+
+
+def main() -> None:
+    """Console-script entry point: user-facing errors print as one clear message, exit 2."""
+    try:
+        app()
+    except SignaalError as exc:
+        typer.secho(str(exc), err=True, fg=typer.colors.RED)
+        sys.exit(2)
+
+
+# --- processes -------------------------------------------------------------------
+
+
+@app.command()
+def run() -> None:
+    """Start everything in one process: API at SIGNAAL_HOST:SIGNAAL_PORT, ingest, classify, route."""
+    from services import runtime
+
+    runtime.run_all(runtime.bootstrap())
+
+
+@app.command()
+def api() -> None:
+    """Run only the API and web UI."""
+    from services import runtime
+
+    context = runtime.bootstrap()
+    runtime.api_server(context).run()
+
+
+@app.command()
+def ingest(once: Annotated[bool, typer.Option(help="Poll each enabled connector once, then exit.")] = False) -> None:
+    """Run the configured connectors (continuously, or once)."""
+    from services import runtime
+    from services.ingest import connectors, runner
+
+    context = runtime.bootstrap()
+    built = connectors.build_all(context.config)
+    if once:
+        failed = [c.name for c in built if runner.poll_once(c, context.database) < 0]
+        for connector in built:
+            connector.close()
+        if failed:
+            raise SignaalError(f"Connectors failed: {', '.join(failed)} (see `signaal connectors`).")
+        return
+    stop = runtime.stop_on_signals()
+    threads = runner.run_all(built, context.database, stop)
+    stop.wait()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+class RetryState(StrEnum):
+    failed = "failed"
+
+
+class StageName(StrEnum):
+    classify = "classify"
+    route = "route"
+
+
+def _run_worker(stage: str) -> None:
+    from services import runtime
+
+    context = runtime.bootstrap()
+    if context.settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(context.settings.metrics_port, addr=context.settings.host)
+    runtime.run_stage(context, stage, runtime.stop_on_signals())
+
+
+@app.command()
+def classify() -> None:
+    """Run one classify worker (start several for scale-out on PostgreSQL)."""
+    _run_worker("classify")
+
+
+@app.command()
+def route() -> None:
+    """Run one route worker (start several for scale-out on PostgreSQL)."""
+    _run_worker("route")
+
+
+@app.command()
+def work(
+    stage: Annotated[list[StageName] | None, typer.Option(help="Stages to run (default: all).")] = None,
+) -> None:
+    """Run pipeline workers without the API: one thread per stage, in one process."""
+    from services import runtime
+
+    context = runtime.bootstrap()
+    names = [s.value for s in stage] if stage else list(runtime.STAGES)
+    runtime.run_workers(context, names, runtime.stop_on_signals())
+
+
+@app.command()
+def retry(
+    state: Annotated[RetryState, typer.Option(help="Which items to put back.")] = RetryState.failed,
+    stage: Annotated[StageName | None, typer.Option(help="Only items that failed in this stage.")] = None,
+) -> None:
+    """Put failed items back into the input state of the stage they failed in."""
+    from services import runtime
+    from shared.pipeline import retry_failed
+    from shared.states import Stage
+
+    context = runtime.bootstrap()
+    moved = retry_failed(context.database, stage=Stage(stage.value) if stage else None, actor="cli")
+    typer.echo(f"{moved} item(s) put back for another try.")
+
+
+# --- database -------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (safe to run repeatedly)."""
+    from services import runtime
+    from shared import migrate
+
+    context = runtime.bootstrap(require_schema=False)
+    migrate.upgrade(context.database.engine)
+    typer.echo(f"Database at revision {migrate.current_revision(context.database.engine)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision and whether it is up to date."""
+    from services import runtime
+    from shared import migrate
+
+    context = runtime.bootstrap(require_schema=False)
+    reason = migrate.pending_reason(context.database.engine)
+    typer.echo(f"{migrate.current_revision(context.database.engine)}: {reason or 'up to date'}")
+
+
+# --- users ----------------------------------------------------------------------
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="frontoffice, handler, ops or admin")],
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input.")] = False,
+) -> None:
+    """Create a staff account (the first admin too)."""
+    from services import runtime
+    from services.api import users
+
+    try:
+        user_role = users.Role(role)
+    except ValueError:
+        raise SignaalError(f"Unknown role {role!r}; choose one of: {', '.join(r.value for r in users.Role)}.") from None
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    context = runtime.bootstrap()
+    try:
+        with context.database.transaction() as session:
+            users.create(db_session=session, username=name, password=password, role=user_role)
+    except ValueError as exc:
+        raise SignaalError(f"Cannot create user: {exc}.") from None
+    typer.echo(f"User {name} ({user_role.value}) created.")
+
+
+# --- demo -----------------------------------------------------------------------
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Store the demo messages through the real pipeline and create the demo login (idempotent)."""
+    from services import runtime
+    from services.api import users
+    from services.ingest import demo
+    from services.ingest.sink import Sink
+    from services.router.departments import sync_departments
+    from shared.models import utcnow
+    from shared.pipeline import Worker
+
+    context = runtime.bootstrap()
+    stored = Sink(context.database, demo.DEMO_SOURCE).store(demo.demo_messages(utcnow()))
+    sync_departments(context.database, context.config)
+    for name, stage in runtime.STAGES.items():
+        handled = Worker(stage(), context.database, runtime.worker_config(context.settings)).drain(threading.Event())
+        typer.echo(f"{name}: {handled} item(s)")
+    typer.echo(f"Demo messages: {sum(s.created for s in stored)} new, {sum(not s.created for s in stored)} already there.")
+    with context.database.transaction() as session:
+        if users.get_by_username(db_session=session, username="demo") is None:
+            password = secrets.token_urlsafe(12)
+            users.create(db_session=session, username="demo", password=password, role=users.Role.admin, actor="demo")
+            DEMO_LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
+            DEMO_LOGIN_FILE.write_text(f"demo {password}\n", encoding="utf-8")
+            os.chmod(DEMO_LOGIN_FILE, 0o600)
+
+
+@demo_app.command("login")
+def demo_login() -> None:
+    """Print where to log in with the demo account."""
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    if not DEMO_LOGIN_FILE.exists():
+        raise SignaalError("No demo login yet; run `signaal demo seed` first.")
+    username, password = DEMO_LOGIN_FILE.read_text(encoding="utf-8").split()
+    typer.echo(f"\n  Signaal: {settings.base_url}/login\n  user: {username}   password: {password}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Ingest: connectors that bring citizens' messages in and store each exactly once."""

@@ -1,0 +1,1 @@
+"""Signaal's common library: settings, database, pipeline, normalisation, logging, metrics."""

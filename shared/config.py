@@ -1,0 +1,134 @@
+"""The organisation's YAML configuration: connectors, departments, handlers, routing rules.
+
+Named by `SIGNAAL_CONFIG`. Validated strictly (unknown keys are errors, so a typo
+never silently disables something), and every error names the file and the field.
+Connector kinds register their own option models (see `services.ingest.connectors`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+
+from shared.exceptions import ConfigError
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Department(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    keywords: list[str] = []
+    lead_email: EmailStr | None = None
+    mailbox: EmailStr | None = None
+    # Working days within which a citizen should get a personal contact.
+    followup_days: int = Field(default=2, ge=1, le=30)
+
+
+class Absence(Strict):
+    start: dt.date
+    end: dt.date
+
+
+class Handler(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    departments: list[str] = Field(min_length=1)
+    capacity: int = Field(default=10, ge=0)
+    languages: list[str] = ["nl"]
+    absences: list[Absence] = []
+
+
+class Rule(Strict):
+    """A named routing rule; every condition given must hold."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    department: str
+    channel: list[str] | None = None
+    language: list[str] | None = None
+    department_hint: str | None = None
+    keywords: list[str] | None = None
+    regex: str | None = None
+    sender: list[str] | None = None
+    sender_domain: list[str] | None = None
+    band: list[str] | None = None
+
+
+class ConnectorEntry(BaseModel):
+    """Common fields of every connector; each kind validates its own options."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:@-]+$")
+    kind: str
+    enabled: bool = True
+
+
+class OrganisationConfig(Strict):
+    organisation: str = "Signaal demo"
+    default_department: str = "Frontoffice"
+    connectors: list[ConnectorEntry] = []
+    departments: list[Department] = []
+    handlers: list[Handler] = []
+    rules: list[Rule] = []
+
+    @field_validator("connectors")
+    @classmethod
+    def _unique_connector_names(cls, connectors: list[ConnectorEntry]) -> list[ConnectorEntry]:
+        names = [c.name for c in connectors]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"connector names must be unique; repeated: {', '.join(duplicates)}")
+        return connectors
+
+    @field_validator("departments")
+    @classmethod
+    def _unique_department_names(cls, departments: list[Department]) -> list[Department]:
+        names = [d.name for d in departments]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"department names must be unique; repeated: {', '.join(duplicates)}")
+        return departments
+
+
+def load_config(path: Path | None) -> OrganisationConfig:
+    """Load and validate the YAML file; no file means an empty organisation."""
+    if path is None:
+        return OrganisationConfig()
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (set by SIGNAAL_CONFIG)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping (organisation, connectors, …)")
+    try:
+        return OrganisationConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc, source=str(path))) from None
+
+
+def describe_errors(exc: ValidationError, *, source: str) -> str:
+    """One line per error, each naming the field by its path in the file."""
+    lines = [f"Invalid configuration in {source}:"]
+    for error in exc.errors():
+        lines.append(f"  {field_path(error['loc'])}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """`('handlers', 0, 'email')` → `handlers[0].email`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"

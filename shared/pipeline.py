@@ -1,0 +1,248 @@
+"""The worker loop every pipeline stage shares: claim, prepare, dispose, commit, repeat.
+
+A stage subclasses `Stage` and writes two methods: `prepare()` computes on a
+whole batch outside any write transaction (the classifier encodes here), and
+`dispose()` records the result for one item and returns its next state, inside
+a transaction that also moves the item on. The loop guarantees the rest:
+
+- an item is processed by one worker at a time (lease, fenced by owner);
+- an unexpected error moves that item, and only that item, to `failed`;
+- a crashed worker's items become claimable again when their lease expires;
+- on stop, the item in hand is finished and the rest of the batch released.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import os
+import socket
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from shared import claim, metrics
+from shared.db import Database
+from shared.models import AuditEntry, Message, utcnow
+from shared.states import STAGE_INPUT, Stage, State
+
+log = structlog.get_logger(__name__)
+
+MAX_ERROR_CHARS = 4000
+
+
+class StageBase(abc.ABC):
+    """One step of the pipeline: what it reads, what it does, where items go next."""
+
+    stage: Stage
+    input_state: State
+
+    def prepare(self, messages: Sequence[Message]) -> Sequence[Any]:
+        """Batch work done before any write (default: nothing); one result per message."""
+        return [None] * len(messages)
+
+    @abc.abstractmethod
+    def dispose(self, session: Session, message: Message, prepared: Any) -> State:
+        """Record this stage's result for one message and return the state it moves to."""
+
+
+@dataclass
+class WorkerConfig:
+    batch_size: int = 32
+    lease: dt.timedelta = dt.timedelta(seconds=120)
+    poll_interval: float = 1.0
+
+
+def worker_id(stage: str) -> str:
+    """Unique per worker, readable in the database: host, pid, stage, random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{stage}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Runs one stage against the database until told to stop."""
+
+    def __init__(self, stage: StageBase, database: Database, config: WorkerConfig | None = None) -> None:
+        self.stage = stage
+        self.database = database
+        self.config = config or WorkerConfig()
+        self.id = worker_id(stage.stage.value)
+        self.log = log.bind(stage=stage.stage.value, worker=self.id)
+
+    # --- the loop -------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Process batches until `stop` is set; sleep `poll_interval` when idle."""
+        self.log.info("worker started")
+        while not stop.is_set():
+            try:
+                handled = self.run_once(stop)
+            except Exception:
+                # A database outage must not kill the worker; the leases keep items safe.
+                self.log.exception("batch failed, retrying after a pause")
+                handled = 0
+                stop.wait(min(self.config.poll_interval * 5, 30))
+            if handled == 0:
+                stop.wait(self.config.poll_interval)
+        self.log.info("worker stopped")
+
+    def drain(self, stop: threading.Event | None = None) -> int:
+        """Process until no claimable work is left; returns the number of items handled."""
+        stop = stop or threading.Event()
+        total = 0
+        while not stop.is_set() and (handled := self.run_once(stop)):
+            total += handled
+        return total
+
+    def run_once(self, stop: threading.Event) -> int:
+        """Claim one batch and process it; returns how many items were claimed."""
+        ids = self._claim()
+        if not ids:
+            return 0
+        claimed_at = time.monotonic()
+        messages = self._load(ids)
+        prepared = self._prepare(messages)
+        for position, message in enumerate(messages):
+            if stop.is_set():
+                self._release([m.id for m in messages[position:]])
+                break
+            if time.monotonic() - claimed_at > self.config.lease.total_seconds() / 2:
+                self._renew([m.id for m in messages[position:]])
+                claimed_at = time.monotonic()
+            outcome = prepared.get(message.id)
+            if isinstance(outcome, _PrepareFailed):
+                self._fail(message.id, outcome.error)
+            else:
+                self._process(message.id, outcome)
+        return len(ids)
+
+    # --- steps ----------------------------------------------------------------
+
+    def _claim(self) -> list[int]:
+        with self.database.transaction() as session:
+            return claim.claim(
+                session,
+                state=self.stage.input_state,
+                owner=self.id,
+                limit=self.config.batch_size,
+                now=utcnow(),
+                lease=self.config.lease,
+            )
+
+    def _load(self, ids: list[int]) -> list[Message]:
+        with self.database.session() as session:
+            messages = list(session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id)))
+            session.expunge_all()
+        return messages
+
+    def _prepare(self, messages: list[Message]) -> dict[int, Any]:
+        """Prepare the batch; if that fails, prepare item by item so one bad item fails alone."""
+        started = time.perf_counter()
+        try:
+            results = self.stage.prepare(messages)
+            return dict(zip([m.id for m in messages], results, strict=True))
+        except Exception:
+            if len(messages) == 1:
+                return {messages[0].id: _PrepareFailed(_describe_error())}
+            self.log.warning("batch preparation failed; preparing items one by one", size=len(messages))
+            return {m.id: self._prepare([m])[m.id] for m in messages}
+        finally:
+            if messages:
+                metrics.STAGE_SECONDS.labels(self.stage.stage.value).observe(
+                    (time.perf_counter() - started) / len(messages)
+                )
+
+    def _process(self, message_id: int, prepared: Any) -> None:
+        try:
+            with self.database.transaction() as session:
+                message = claim.lock_if_leased(
+                    session, message_id=message_id, state=self.stage.input_state, owner=self.id
+                )
+                if message is None:
+                    metrics.LEASES_LOST.labels(self.stage.stage.value).inc()
+                    self.log.warning("lease lost; another worker has this item", message_id=message_id)
+                    return
+                next_state = self.stage.dispose(session, message, prepared)
+                message.state = next_state
+                message.state_changed_at = utcnow()
+                message.lease_owner = None
+                message.lease_until = None
+        except Exception:
+            self._fail(message_id, _describe_error())
+            return
+        metrics.STAGE_ITEMS.labels(self.stage.stage.value, next_state.value).inc()
+
+    def _fail(self, message_id: int, error: str) -> None:
+        self.log.error("item failed", message_id=message_id, error=error.splitlines()[-1][:300])
+        with self.database.transaction() as session:
+            moved = claim.mark_failed(
+                session,
+                message_id=message_id,
+                state=self.stage.input_state,
+                owner=self.id,
+                stage=self.stage.stage.value,
+                error=error,
+                now=utcnow(),
+            )
+        if moved:
+            metrics.STAGE_FAILURES.labels(self.stage.stage.value).inc()
+
+    def _renew(self, ids: list[int]) -> None:
+        with self.database.transaction() as session:
+            claim.renew(session, ids=ids, owner=self.id, now=utcnow(), lease=self.config.lease)
+
+    def _release(self, ids: list[int]) -> None:
+        with self.database.transaction() as session:
+            released = claim.release(session, ids=ids, owner=self.id)
+        self.log.info("stopping: released unstarted items", released=released)
+
+
+@dataclass(frozen=True)
+class _PrepareFailed:
+    error: str
+
+
+def _describe_error() -> str:
+    """The current exception with its traceback, bounded in size (no message content in it)."""
+    text = traceback.format_exc()
+    return text if len(text) <= MAX_ERROR_CHARS else "…" + text[-MAX_ERROR_CHARS:]
+
+
+def retry_failed(database: Database, *, stage: Stage | None = None, actor: str = "cli") -> int:
+    """Put failed items back into their stage's input state; returns how many moved."""
+    moved = 0
+    with database.transaction() as session:
+        for failed_stage, input_state in STAGE_INPUT.items():
+            if stage is not None and failed_stage != stage:
+                continue
+            result = session.execute(
+                update(Message)
+                .where(Message.state == State.failed, Message.failed_stage == failed_stage.value)
+                .values(
+                    state=input_state,
+                    failed_stage=None,
+                    error=None,
+                    lease_owner=None,
+                    lease_until=None,
+                    state_changed_at=utcnow(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount:
+                session.add(
+                    AuditEntry(
+                        actor=actor,
+                        action="retry",
+                        object_type="messages",
+                        detail={"stage": failed_stage.value, "count": result.rowcount},
+                    )
+                )
+            moved += result.rowcount
+    return moved

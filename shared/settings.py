@@ -1,0 +1,95 @@
+"""Process settings from the environment (`SIGNAAL_*`), validated once at start-up.
+
+Everything an operator tunes per deployment lives here; what describes the
+organisation (connectors, departments, handlers, rules) lives in the YAML file
+named by `SIGNAAL_CONFIG` (see `shared.config`).
+"""
+
+from __future__ import annotations
+
+import functools
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.exceptions import ConfigError
+
+DEFAULT_SECRET = "change-me-in-production"
+DEFAULT_DATABASE_URL = "sqlite:///./var/signaal.db"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGNAAL_", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = DEFAULT_DATABASE_URL
+    # Signs session cookies and CSRF tokens; a known value lets anyone forge a login.
+    secret_key: str = DEFAULT_SECRET
+    config: Path | None = Field(default=None, description="YAML file with connectors, departments, handlers, rules")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = ""
+
+    log_level: str = "INFO"
+    log_format: str = Field(default="console", pattern="^(console|json)$")
+
+    # How long start-up keeps retrying an unreachable database before giving up.
+    db_wait_seconds: float = Field(default=60.0, ge=0)
+    db_pool_size: int = Field(default=5, ge=1)
+
+    worker_batch_size: int = Field(default=32, ge=1, le=10_000)
+    lease_seconds: float = Field(default=120.0, gt=0)
+    poll_interval: float = Field(default=1.0, gt=0)
+    # Workers run as separate processes expose their metrics here (0: off).
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_development(self) -> Settings:
+        if self.env is Environment.production and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "SIGNAAL_SECRET_KEY is the built-in default; set a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        if self.env is Environment.production and len(self.secret_key) < 32:
+            raise ValueError("SIGNAAL_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning validation errors into a ConfigError."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source="environment (SIGNAAL_*)")) from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()
+
+
+def _describe(exc: ValidationError, *, source: str, prefix: str = "SIGNAAL_") -> str:
+    lines = [f"Invalid configuration in {source}:"]
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        name = f"{prefix}{field.upper()}" if field and prefix else (field or "(settings)")
+        lines.append(f"  {name}: {error['msg']}")
+    return "\n".join(lines)
