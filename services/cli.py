@@ -14,7 +14,9 @@ import typer
 
 from shared.exceptions import SignaalError
 
-app = typer.Typer(help="Signaal: find every expression of dissatisfaction, in every channel.", no_args_is_help=True)
+app = typer.Typer(
+    help="Signaal: find every expression of dissatisfaction, in every channel.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo data set.", no_args_is_help=True)
@@ -55,7 +57,9 @@ def api() -> None:
 
 
 @app.command()
-def ingest(once: Annotated[bool, typer.Option(help="Poll each enabled connector once, then exit.")] = False) -> None:
+def ingest(
+    once: Annotated[bool, typer.Option(help="Poll each enabled connector once, then exit.")] = False,
+) -> None:
     """Run the configured connectors (continuously, or once)."""
     from services import runtime
     from services.ingest import connectors, runner
@@ -176,8 +180,14 @@ def user_add(
     try:
         user_role = users.Role(role)
     except ValueError:
-        raise SignaalError(f"Unknown role {role!r}; choose one of: {', '.join(r.value for r in users.Role)}.") from None
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        raise SignaalError(
+            f"Unknown role {role!r}; choose one of: {', '.join(r.value for r in users.Role)}."
+        ) from None
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
     context = runtime.bootstrap()
     try:
         with context.database.transaction() as session:
@@ -205,13 +215,18 @@ def demo_seed() -> None:
     stored = Sink(context.database, demo.DEMO_SOURCE).store(demo.demo_messages(utcnow()))
     sync_departments(context.database, context.config)
     for name, stage in runtime.STAGES.items():
-        handled = Worker(stage(), context.database, runtime.worker_config(context.settings)).drain(threading.Event())
+        handled = Worker(stage(), context.database, runtime.worker_config(context.settings)).drain(
+            threading.Event()
+        )
         typer.echo(f"{name}: {handled} item(s)")
-    typer.echo(f"Demo messages: {sum(s.created for s in stored)} new, {sum(not s.created for s in stored)} already there.")
+    new = sum(s.created for s in stored)
+    typer.echo(f"Demo messages: {new} new, {len(stored) - new} already there.")
     with context.database.transaction() as session:
         if users.get_by_username(db_session=session, username="demo") is None:
             password = secrets.token_urlsafe(12)
-            users.create(db_session=session, username="demo", password=password, role=users.Role.admin, actor="demo")
+            users.create(
+                db_session=session, username="demo", password=password, role=users.Role.admin, actor="demo"
+            )
             DEMO_LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
             DEMO_LOGIN_FILE.write_text(f"demo {password}\n", encoding="utf-8")
             os.chmod(DEMO_LOGIN_FILE, 0o600)

@@ -49,9 +49,7 @@ def lock_if_leased(session: Session, *, message_id: int, state: State, owner: st
     ).one_or_none()
 
 
-def renew(
-    session: Session, *, ids: list[int], owner: str, now: dt.datetime, lease: dt.timedelta
-) -> int:
+def renew(session: Session, *, ids: list[int], owner: str, now: dt.datetime, lease: dt.timedelta) -> int:
     """Extend this owner's leases on rows it still holds; returns how many it still holds."""
     if not ids:
         return 0

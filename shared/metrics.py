@@ -18,9 +18,7 @@ STAGE_ITEMS = Counter(
     "Items a pipeline stage finished, by stage and the state it moved them to.",
     ["stage", "outcome"],
 )
-STAGE_FAILURES = Counter(
-    "signaal_stage_failures_total", "Items a pipeline stage moved to failed.", ["stage"]
-)
+STAGE_FAILURES = Counter("signaal_stage_failures_total", "Items a pipeline stage moved to failed.", ["stage"])
 STAGE_SECONDS = Histogram(
     "signaal_stage_item_seconds",
     "Time a stage spent per item, batch preparation included.",

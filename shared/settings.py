@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.exceptions import ConfigError
 
-DEFAULT_SECRET = "change-me-in-production"
+DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 (refused outside development)
 DEFAULT_DATABASE_URL = "sqlite:///./var/signaal.db"
 
 
@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # Signs session cookies and CSRF tokens; a known value lets anyone forge a login.
     secret_key: str = DEFAULT_SECRET
-    config: Path | None = Field(default=None, description="YAML file with connectors, departments, handlers, rules")
+    config: Path | None = Field(
+        default=None, description="YAML file with connectors, departments, handlers, rules"
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

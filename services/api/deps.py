@@ -36,7 +36,9 @@ def _current_user(request: Request, session: SessionDep) -> User:
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.active:
         if request.url.path.startswith("/api/"):
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Log in first.", headers={"WWW-Authenticate": "Cookie"})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "Log in first.", headers={"WWW-Authenticate": "Cookie"}
+            )
         raise LoginRequired()
     return user
 
@@ -70,4 +72,7 @@ def verify_csrf(request: Request, csrf_token_field: Annotated[str, Form(alias="c
     expected = request.session.get("csrf", "")
     sent = csrf_token_field or request.headers.get("x-csrf-token", "")
     if not expected or not hmac.compare_digest(expected, sent):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "The form expired or did not come from Signaal; reload the page and try again.")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "The form expired or did not come from Signaal; reload the page and try again.",
+        )

@@ -38,10 +38,20 @@ def create(*, db_session: Session, username: str, password: str, role: Role, act
         raise ValueError("passwords must be at least 10 characters")
     if get_by_username(db_session=db_session, username=username) is not None:
         raise UserExists(f"user {username!r} already exists")
-    user = User(username=username, display_name=username, password_hash=_hasher.hash(password), role=role.value)
+    user = User(
+        username=username, display_name=username, password_hash=_hasher.hash(password), role=role.value
+    )
     db_session.add(user)
     db_session.flush()
-    db_session.add(AuditEntry(actor=actor, action="user.create", object_type="users", object_id=user.id, detail={"username": username, "role": role.value}))
+    db_session.add(
+        AuditEntry(
+            actor=actor,
+            action="user.create",
+            object_type="users",
+            object_id=user.id,
+            detail={"username": username, "role": role.value},
+        )
+    )
     return user
 
 

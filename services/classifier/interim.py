@@ -67,7 +67,9 @@ def score(text: str, threshold: float = THRESHOLD) -> Verdict:
     miss = 1.0
     for pattern, weight in _COMPILED:
         for match in pattern.finditer(text):
-            phrases.append({"text": match.group(0), "start": match.start(), "end": match.end(), "weight": weight})
+            phrases.append(
+                {"text": match.group(0), "start": match.start(), "end": match.end(), "weight": weight}
+            )
             miss *= 1.0 - weight
     probability = round(1.0 - miss, 4)
     flagged = probability >= threshold

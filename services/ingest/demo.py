@@ -11,37 +11,107 @@ DEMO_SOURCE = "demo"
 
 # (channel, sender, subject, text, automated)
 _DEMO: list[tuple[str, str, str, str, bool]] = [
-    ("email", "j.devries@example.nl", "Container niet geleegd",
-     "Geachte heer/mevrouw,\n\nVoor de derde keer deze maand is onze container aan de Lindelaan niet geleegd. "
-     "Ik heb al twee keer gebeld en er is nog steeds niets gebeurd. Dit is echt onacceptabel.\n\nMet vriendelijke groet,\nJan de Vries", False),
-    ("webform", "a.jansen@example.nl", "Parkeervergunning",
-     "Ik heb zes weken geleden een parkeervergunning aangevraagd en nog steeds geen reactie ontvangen. "
-     "Niemand reageert op mijn mails.", False),
-    ("social", "@burger_ams@example.social", "",
-     "@gemeente al weken geen antwoord op mijn vraag over de bouwvergunning. Van het kastje naar de muur gestuurd.", False),
-    ("email", "p.bakker@example.nl", "Bezwaar aanslag",
-     "Hierbij maak ik bezwaar tegen de aanslag onroerendezaakbelasting 2026. De WOZ-waarde is veel te hoog vastgesteld.", False),
-    ("email", "expat.john@example.com", "Residence registration",
-     "This is the third time I'm writing about my registration appointment. Still no answer, and I'm fed up.", False),
-    ("webform", "m.ali@example.nl", "Lantaarnpaal",
-     "De lantaarnpaal voor huisnummer 14 in de Dorpsstraat is kapot. Graag repareren.", False),
-    ("email", "s.peters@example.nl", "Bedankt",
-     "Hartelijk dank voor de snelle hulp met mijn paspoortaanvraag. Alles is goed geregeld.", False),
-    ("social", "@fietser@example.social", "",
-     "Wat een belachelijke situatie op het fietspad bij het station, al maanden kapot. #gemeente", False),
-    ("webform", "k.smit@example.nl", "Vraag over afvalpas",
-     "Hoe kan ik een nieuwe afvalpas aanvragen? Ik ben verhuisd naar de Molenweg.", False),
-    ("email", "l.vermeer@example.nl", "Terugbelverzoek",
-     "U zou mij vorige week terugbellen over mijn WMO-aanvraag, maar ik ben niet teruggebeld. "
-     "Ik ben erg teleurgesteld in de gang van zaken.", False),
-    ("email", "mailer-daemon@example.net", "Undelivered Mail Returned to Sender",
-     "This is the mail system. I'm sorry to have to inform you that your message could not be delivered.", True),
-    ("email", "r.dekker@example.nl", "Automatisch antwoord: uw bericht",
-     "Ik ben afwezig tot en met maandag en heb beperkt toegang tot mijn e-mail.", True),
-    ("social", "@buurvrouw@example.social", "",
-     "Complaint: the noise from the construction site starts at 6am every day. Unacceptable.", False),
-    ("webform", "h.visser@example.nl", "Openingstijden",
-     "Wat zijn de openingstijden van het stadskantoor op zaterdag?", False),
+    (
+        "email",
+        "j.devries@example.nl",
+        "Container niet geleegd",
+        "Geachte heer/mevrouw,\n\nVoor de derde keer deze maand is onze container aan de Lindelaan niet geleegd. "
+        "Ik heb al twee keer gebeld en er is nog steeds niets gebeurd. Dit is echt onacceptabel.\n\nMet vriendelijke groet,\nJan de Vries",
+        False,
+    ),
+    (
+        "webform",
+        "a.jansen@example.nl",
+        "Parkeervergunning",
+        "Ik heb zes weken geleden een parkeervergunning aangevraagd en nog steeds geen reactie ontvangen. "
+        "Niemand reageert op mijn mails.",
+        False,
+    ),
+    (
+        "social",
+        "@burger_ams@example.social",
+        "",
+        "@gemeente al weken geen antwoord op mijn vraag over de bouwvergunning. Van het kastje naar de muur gestuurd.",
+        False,
+    ),
+    (
+        "email",
+        "p.bakker@example.nl",
+        "Bezwaar aanslag",
+        "Hierbij maak ik bezwaar tegen de aanslag onroerendezaakbelasting 2026. De WOZ-waarde is veel te hoog vastgesteld.",
+        False,
+    ),
+    (
+        "email",
+        "expat.john@example.com",
+        "Residence registration",
+        "This is the third time I'm writing about my registration appointment. Still no answer, and I'm fed up.",
+        False,
+    ),
+    (
+        "webform",
+        "m.ali@example.nl",
+        "Lantaarnpaal",
+        "De lantaarnpaal voor huisnummer 14 in de Dorpsstraat is kapot. Graag repareren.",
+        False,
+    ),
+    (
+        "email",
+        "s.peters@example.nl",
+        "Bedankt",
+        "Hartelijk dank voor de snelle hulp met mijn paspoortaanvraag. Alles is goed geregeld.",
+        False,
+    ),
+    (
+        "social",
+        "@fietser@example.social",
+        "",
+        "Wat een belachelijke situatie op het fietspad bij het station, al maanden kapot. #gemeente",
+        False,
+    ),
+    (
+        "webform",
+        "k.smit@example.nl",
+        "Vraag over afvalpas",
+        "Hoe kan ik een nieuwe afvalpas aanvragen? Ik ben verhuisd naar de Molenweg.",
+        False,
+    ),
+    (
+        "email",
+        "l.vermeer@example.nl",
+        "Terugbelverzoek",
+        "U zou mij vorige week terugbellen over mijn WMO-aanvraag, maar ik ben niet teruggebeld. "
+        "Ik ben erg teleurgesteld in de gang van zaken.",
+        False,
+    ),
+    (
+        "email",
+        "mailer-daemon@example.net",
+        "Undelivered Mail Returned to Sender",
+        "This is the mail system. I'm sorry to have to inform you that your message could not be delivered.",
+        True,
+    ),
+    (
+        "email",
+        "r.dekker@example.nl",
+        "Automatisch antwoord: uw bericht",
+        "Ik ben afwezig tot en met maandag en heb beperkt toegang tot mijn e-mail.",
+        True,
+    ),
+    (
+        "social",
+        "@buurvrouw@example.social",
+        "",
+        "Complaint: the noise from the construction site starts at 6am every day. Unacceptable.",
+        False,
+    ),
+    (
+        "webform",
+        "h.visser@example.nl",
+        "Openingstijden",
+        "Wat zijn de openingstijden van het stadskantoor op zaterdag?",
+        False,
+    ),
 ]
 
 

@@ -15,7 +15,9 @@ DOWN_AFTER = 3
 def _row(session: Session, name: str, kind: str) -> ConnectorHealth:
     row = session.scalars(select(ConnectorHealth).where(ConnectorHealth.connector == name)).one_or_none()
     if row is None:
-        row = ConnectorHealth(connector=name, kind=kind, status="ok", consecutive_failures=0, messages_total=0, warnings=[])
+        row = ConnectorHealth(
+            connector=name, kind=kind, status="ok", consecutive_failures=0, messages_total=0, warnings=[]
+        )
         session.add(row)
     return row
 

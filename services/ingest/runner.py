@@ -49,15 +49,22 @@ def run_connector(connector: Connector, database: Database, stop: threading.Even
     connector.close()
 
 
-def run_all(connectors: Sequence[Connector], database: Database, stop: threading.Event) -> list[threading.Thread]:
+def run_all(
+    connectors: Sequence[Connector], database: Database, stop: threading.Event
+) -> list[threading.Thread]:
     """Start one thread per connector; they end when `stop` is set."""
     threads = []
     for connector in connectors:
         thread = threading.Thread(
-            target=run_connector, args=(connector, database, stop), name=f"connector:{connector.name}", daemon=True
+            target=run_connector,
+            args=(connector, database, stop),
+            name=f"connector:{connector.name}",
+            daemon=True,
         )
         thread.start()
         threads.append(thread)
     if not connectors:
-        log.info("no connectors configured; add some to the file named by SIGNAAL_CONFIG (see config.example.yaml)")
+        log.info(
+            "no connectors configured; add some to the file named by SIGNAAL_CONFIG (see config.example.yaml)"
+        )
     return threads

@@ -40,7 +40,14 @@ def _sync(session: Session, config: org_config.OrganisationConfig) -> None:
         if department is None:
             department = Department(name=name)
             session.add(department)
-            session.add(AuditEntry(actor="system:config", action="department.create", object_type="departments", detail={"name": name}))
+            session.add(
+                AuditEntry(
+                    actor="system:config",
+                    action="department.create",
+                    object_type="departments",
+                    detail={"name": name},
+                )
+            )
         department.description = spec.description
         department.keywords = list(spec.keywords)
         department.lead_email = spec.lead_email

@@ -139,7 +139,9 @@ class FollowUpEvent(IdMixin, CreatedMixin, Base):
 
     __tablename__ = "follow_up_events"
 
-    follow_up_id: Mapped[int] = mapped_column(BigId, ForeignKey("follow_ups.id", ondelete="CASCADE"), index=True)
+    follow_up_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("follow_ups.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(20))  # phone, email, visit, note, status
     note: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(200))

@@ -18,7 +18,7 @@ from shared import claim
 from shared.config import OrganisationConfig
 from shared.db import Database
 from shared.models import Assignment, Classification, FollowUp, Message, Signal, utcnow
-from shared.pipeline import StageBase, Worker, WorkerConfig, retry_failed
+from shared.pipeline import Worker, WorkerConfig, retry_failed
 from shared.states import Stage, State
 from tests.conftest import make_incoming
 
@@ -75,7 +75,9 @@ def test_a_message_moves_through_every_stage_and_is_routed(database: Database) -
 def test_storing_the_same_message_twice_keeps_one_row(database: Database) -> None:
     sink = Sink(database, "test")
     first = sink.store([make_incoming(COMPLAINT, dedupe_key="uid-7")])
-    again = sink.store([make_incoming(COMPLAINT, dedupe_key="uid-7"), make_incoming(NEUTRAL, dedupe_key="uid-8")])
+    again = sink.store(
+        [make_incoming(COMPLAINT, dedupe_key="uid-7"), make_incoming(NEUTRAL, dedupe_key="uid-8")]
+    )
 
     assert first[0].created and not again[0].created and again[1].created
     assert again[0].message_id == first[0].message_id
@@ -91,7 +93,9 @@ def test_the_same_key_from_another_source_is_another_message(database: Database)
 def test_automated_and_unparseable_messages_skip_classification(database: Database) -> None:
     Sink(database, "test").store(
         [
-            make_incoming("Out of office", is_automated=True, automated_reason="Auto-Submitted: auto-replied"),
+            make_incoming(
+                "Out of office", is_automated=True, automated_reason="Auto-Submitted: auto-replied"
+            ),
             make_incoming("", parse_error="could not parse MIME structure"),
         ]
     )
@@ -116,8 +120,12 @@ def test_an_expired_lease_is_reclaimed_and_the_item_finished_once(database: Data
     with database.transaction() as session:
         # The crashed worker claimed an hour ago; its lease has long expired.
         claim.claim(
-            session, state=State.received, owner=crashed.id, limit=10,
-            now=utcnow() - dt.timedelta(hours=1), lease=dt.timedelta(seconds=30),
+            session,
+            state=State.received,
+            owner=crashed.id,
+            limit=10,
+            now=utcnow() - dt.timedelta(hours=1),
+            lease=dt.timedelta(seconds=30),
         )
 
     assert Worker(ClassifyStage(), database).drain() == 1

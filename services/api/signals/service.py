@@ -27,7 +27,10 @@ def _filtered(query: Select, filters: SignalFilter) -> Select:  # type: ignore[t
 def get_page(*, db_session: Session, filters: SignalFilter) -> SignalPage:
     """One page of signals matching `filters`, newest first, with the total count."""
     base = select(Signal).join(Signal.message)
-    total = db_session.scalar(_filtered(select(func.count()).select_from(Signal).join(Signal.message), filters)) or 0
+    total = (
+        db_session.scalar(_filtered(select(func.count()).select_from(Signal).join(Signal.message), filters))
+        or 0
+    )
     signals = db_session.scalars(
         _filtered(base, filters)
         .order_by(Signal.created_at.desc(), Signal.id.desc())

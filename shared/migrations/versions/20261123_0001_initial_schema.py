@@ -18,9 +18,7 @@ depends_on = None
 
 # Frozen copies of shared.models.base's portable types, so this file never changes meaning.
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-JSON = (
-    sa.JSON().with_variant(postgresql.JSONB(), "postgresql").with_variant(sqlite.JSON(), "sqlite")
-)
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql").with_variant(sqlite.JSON(), "sqlite")
 
 
 def upgrade() -> None:
@@ -118,9 +116,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "dedupe_key", name=op.f("uq_messages_source_dedupe_key")),
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_messages_content_hash"), ["content_hash"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_messages_content_hash"), ["content_hash"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_messages_message_id_header"), ["message_id_header"], unique=False
         )
@@ -221,9 +217,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_classifications")),
     )
     with op.batch_alter_table("classifications", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_classifications_message_id"), ["message_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_classifications_message_id"), ["message_id"], unique=False)
 
     op.create_table(
         "feedback_labels",
@@ -249,9 +243,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_labels")),
     )
     with op.batch_alter_table("feedback_labels", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_feedback_labels_message_id"), ["message_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_feedback_labels_message_id"), ["message_id"], unique=False)
 
     op.create_table(
         "handlers",
@@ -346,9 +338,7 @@ def upgrade() -> None:
             name=op.f("fk_signals_group_id_signal_groups"),
             ondelete="SET NULL",
         ),
-        sa.ForeignKeyConstraint(
-            ["handler_id"], ["handlers.id"], name=op.f("fk_signals_handler_id_handlers")
-        ),
+        sa.ForeignKeyConstraint(["handler_id"], ["handlers.id"], name=op.f("fk_signals_handler_id_handlers")),
         sa.ForeignKeyConstraint(
             ["message_id"],
             ["messages.id"],
@@ -359,9 +349,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("message_id", name=op.f("uq_signals_message_id")),
     )
     with op.batch_alter_table("signals", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_signals_department_id"), ["department_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_signals_department_id"), ["department_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_signals_handler_id"), ["handler_id"], unique=False)
         batch_op.create_index("ix_signals_status_created", ["status", "created_at"], unique=False)
 
@@ -447,9 +435,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_notifications_status_next", ["status", "next_attempt_at"], unique=False
-        )
+        batch_op.create_index("ix_notifications_status_next", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
         "follow_up_events",
@@ -468,9 +454,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_up_events")),
     )
     with op.batch_alter_table("follow_up_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_follow_up_events_follow_up_id"), ["follow_up_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_follow_up_events_follow_up_id"), ["follow_up_id"], unique=False)
 
 
 def downgrade() -> None:

@@ -615,7 +615,11 @@ def _():
         Content-Disposition: attachment; filename="smime.p7s"
 
         """),
-        b64(b"\x30\x82\x04\x00\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" + fake_bytes("p7s", 700)),
+        # DER SEQUENCE + pkcs7-signedData OID, then filler
+        b64(
+            b"\x30\x82\x04\x00\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02"
+            + fake_bytes("p7s", 700)
+        ),
         "\n------SIG_B0UNDARY_42--\n",
     )
 
@@ -807,7 +811,11 @@ def _():
     expect="geluidsmeting",
 )
 def _():
-    text = "Geachte gemeente,\r\n\r\nIk vraag om een geluidsmeting bij de nieuwe windturbine.\r\n\r\nGroet, Noor\r\n"
+    text = (
+        "Geachte gemeente,\r\n\r\n"
+        "Ik vraag om een geluidsmeting bij de nieuwe windturbine.\r\n\r\n"
+        "Groet, Noor\r\n"
+    )
     return build(
         t("""
         From: Noor Jansen <noor.jansen@example.com>
@@ -1165,7 +1173,9 @@ def _():
     expect="Dit is een extreem lange regel",
 )
 def _():
-    sentence = b"Dit is een extreem lange regel zonder regeleinde over de bouwplannen aan de Havenkade. "
+    sentence = (
+        b"Dit is een extreem lange regel zonder regeleinde over de bouwplannen aan de Havenkade. "
+    )
     body = (sentence * (1_500_000 // len(sentence) + 1))[:1_500_000]
     return build(
         t("""
@@ -1274,7 +1284,7 @@ def _():
         Date: Wed, 11 Nov 2026 11:00:00 +0100
         Message-ID: <dup-first.0001@example.org>
         MIME-Version: 1.0
-        Message-ID: <dup-second.0002@relay.example.net>
+        Message-ID: <dup-second.0002@relay.example.org>
         Content-Type: text/plain; charset=us-ascii
 
         Dit bericht heeft twee Message-ID headers. De brug bij de sluis klemt.
@@ -1303,8 +1313,10 @@ def _():
             cur += " " + w
     lines.append(cur)
     subject = "\n".join(lines) + "\n"
-    to = "To: " + ",\n ".join(f"Bewoner {i:02d} <bewoner{i:02d}@example.com>" for i in range(1, 41)) + "\n"
-    refs = "References: " + "\n ".join(f"<thread.{i:04d}@voorbeeldstad.example.nl>" for i in range(1, 61)) + "\n"
+    recipients = [f"Bewoner {i:02d} <bewoner{i:02d}@example.com>" for i in range(1, 41)]
+    to = "To: " + ",\n ".join(recipients) + "\n"
+    ref_ids = [f"<thread.{i:04d}@voorbeeldstad.example.nl>" for i in range(1, 61)]
+    refs = "References: " + "\n ".join(ref_ids) + "\n"
     xlong = "X-Long: " + ("abcdefghij" * 500) + "\n"
     return build(
         "From: Henk Testers <h.testers@example.org>\n",
@@ -1446,11 +1458,11 @@ def _():
 def _():
     return build(
         t("""
-        Return-Path: <onbekend@example.net>
+        Return-Path: <onbekend@example.org>
         To: info@voorbeeldstad.example.nl
         Subject: Geen afzender
         Date: Thu, 12 Nov 2026 13:00:00 +0100
-        Message-ID: <nofrom.0001@example.net>
+        Message-ID: <nofrom.0001@example.org>
         MIME-Version: 1.0
         Content-Type: text/plain; charset=us-ascii
 
@@ -1594,7 +1606,7 @@ def _():
     "Gmail-style Dutch reply: new text, 'Met vriendelijke groet,' signature, then "
     "'Op di 3 nov 2026 om 10:12 schreef ... <\\ninfo@...>:' (attribution wrapped over "
     "two lines) and '>' / '> >' quoting. multipart/alternative with gmail_quote HTML.",
-    expect="stoeptegels liggen er nog steeds los",
+    expect="mijn moeder er over gestruikeld",
     has_html=True,
 )
 def _():
@@ -2186,11 +2198,11 @@ def _():
 def _():
     return build(
         t("""
-        From: Promoties <promo@example.net>
+        From: Promoties <promo@example.org>
         To: info@voorbeeldstad.example.nl
         Subject: U heeft gewonnen!
         Date: Fri, 13 Nov 2026 06:00:00 +0100
-        Message-ID: <junk.0001@example.net>
+        Message-ID: <junk.0001@example.org>
         Precedence: junk
         MIME-Version: 1.0
         Content-Type: text/plain; charset=utf-8
