@@ -1,35 +1,63 @@
-"""Connector kinds by name, and building them from the organisation's configuration."""
+"""Connector kinds by name, and building them from the organisation's configuration.
+
+A kind registers a builder in KINDS: `build(entry, index) -> Connector`. It
+validates its own options with `options()`, so an error names the entry's
+field (e.g. `connectors[2].port`) and the file.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from services.ingest.connectors.base import Connector, ConnectorFailure
 from services.ingest.connectors.fake import FakeConnector
-from shared.config import ConnectorEntry, OrganisationConfig
+from shared.config import ConnectorEntry, OrganisationConfig, field_path
 from shared.exceptions import ConfigError
 
-# Each kind builds a connector from its config entry (validating its own options).
-Builder = Callable[[ConnectorEntry], Connector]
+Options = TypeVar("Options", bound=BaseModel)
+Builder = Callable[[ConnectorEntry, int], Connector]
+
 KINDS: dict[str, Builder] = {
-    "fake": lambda entry: FakeConnector(entry.name),
+    "fake": lambda entry, _index: FakeConnector(entry.name),
 }
+# Kinds configured in the same list but served by the API rather than polled
+# (the web form, webhooks); build_all() skips them.
+PASSIVE_KINDS: set[str] = set()
+
+CONFIG_SOURCE = "SIGNAAL_CONFIG"
 
 
-def build_all(config: OrganisationConfig, *, source: str = "SIGNAAL_CONFIG") -> list[Connector]:
-    """Build every enabled connector; an unknown kind stops start-up with the field named."""
+def options(entry: ConnectorEntry, model: type[Options], index: int) -> Options:
+    """Validate a connector entry's options against `model`; errors name `connectors[i].field`."""
+    try:
+        return model.model_validate(entry.model_dump())
+    except ValidationError as exc:
+        lines = [f"Invalid configuration in {CONFIG_SOURCE}:"]
+        for error in exc.errors():
+            lines.append(f"  {field_path(('connectors', index, *error['loc']))}: {error['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def build_all(config: OrganisationConfig) -> list[Connector]:
+    """Build every enabled polled connector; an unknown kind stops start-up with the field named."""
     connectors: list[Connector] = []
     for index, entry in enumerate(config.connectors):
+        if entry.kind in PASSIVE_KINDS:
+            continue
         builder = KINDS.get(entry.kind)
         if builder is None:
-            known = ", ".join(sorted(KINDS))
+            known = ", ".join(sorted(set(KINDS) | PASSIVE_KINDS))
             raise ConfigError(
-                f"Invalid configuration in {source}:\n  connectors[{index}].kind: "
+                f"Invalid configuration in {CONFIG_SOURCE}:\n  connectors[{index}].kind: "
                 f"unknown connector kind {entry.kind!r} (known: {known})"
             )
+        connector = builder(entry, index)
         if entry.enabled:
-            connectors.append(builder(entry))
+            connectors.append(connector)
     return connectors
 
 
-__all__ = ["KINDS", "Connector", "ConnectorFailure", "FakeConnector", "build_all"]
+__all__ = ["KINDS", "PASSIVE_KINDS", "Connector", "ConnectorFailure", "FakeConnector", "build_all", "options"]
