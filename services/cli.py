@@ -8,11 +8,14 @@ import sys
 import threading
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shared.exceptions import SignaalError
+
+if TYPE_CHECKING:
+    from services import runtime
 
 app = typer.Typer(
     help="Signaal: find every expression of dissatisfaction, in every channel.", no_args_is_help=True
@@ -20,9 +23,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo data set.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Outgoing mail: receipts and notifications.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(demo_app, name="demo")
+app.add_typer(outbox_app, name="outbox")
 
 DEMO_LOGIN_FILE = Path("var/demo-login.txt")
 
@@ -70,14 +75,41 @@ def ingest(
         failed = [c.name for c in built if runner.poll_once(c, context.database) < 0]
         for connector in built:
             connector.close()
+        _send_outbox_once(context)
         if failed:
             raise SignaalError(f"Connectors failed: {', '.join(failed)} (see `signaal connectors`).")
         return
     stop = runtime.stop_on_signals()
     threads = runner.run_all(built, context.database, stop)
+    threads.append(runtime.start_outbox(context, stop))
     stop.wait()
     for thread in threads:
         thread.join(timeout=30)
+
+
+def _send_outbox_once(context: runtime.Context) -> None:
+    """Send the receipts (and other mail) that are due, so cron-driven ingest also delivers them."""
+    from shared.outbox import OutboxSender
+
+    sender = OutboxSender.from_settings(context.database, context.settings)
+    if sender.smtp.enabled:
+        report = sender.drain()
+        if report.handled:
+            typer.echo(f"Outbox: {report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
+
+
+@app.command("connectors")
+def connectors_health(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (as GET /api/v1/connectors).")] = False,
+) -> None:
+    """Print each connector's health as a table, and the outbox's state."""
+    from services import runtime
+    from services.api.connectors import service, table
+
+    context = runtime.bootstrap()
+    with context.database.session() as session:
+        overview = service.get_overview(db_session=session, config=context.config, settings=context.settings)
+    typer.echo(overview.model_dump_json(indent=2) if as_json else table.render(overview))
 
 
 class RetryState(StrEnum):
@@ -137,6 +169,18 @@ def retry(
     context = runtime.bootstrap()
     moved = retry_failed(context.database, stage=Stage(stage.value) if stage else None, actor="cli")
     typer.echo(f"{moved} item(s) put back for another try.")
+
+
+@outbox_app.command("retry")
+def outbox_retry() -> None:
+    """Put mail that failed after all attempts back in the queue (after fixing the cause)."""
+    from services import runtime
+    from shared import outbox
+
+    context = runtime.bootstrap()
+    with context.database.transaction() as session:
+        moved = outbox.retry_failed(session)
+    typer.echo(f"{moved} mail(s) put back in the outbox for another try.")
 
 
 # --- database -------------------------------------------------------------------

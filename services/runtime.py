@@ -96,10 +96,18 @@ def run_workers(context: Context, stage_names: list[str], stop: threading.Event)
         thread.join(timeout=60)
 
 
+def start_outbox(context: Context, stop: threading.Event) -> threading.Thread:
+    """Send queued mail (receipts, notifications) on a thread until `stop`; safe beside other senders."""
+    from shared.outbox import OutboxSender
+
+    sender = OutboxSender.from_settings(context.database, context.settings)
+    return start_thread("outbox", lambda: sender.run(stop))
+
+
 def api_server(context: Context) -> uvicorn.Server:
     from services.api.app import create_app
 
-    app = create_app(context.settings, context.database)
+    app = create_app(context.settings, context.database, config=context.config)
     config = uvicorn.Config(
         app, host=context.settings.host, port=context.settings.port, log_config=None, access_log=False
     )
@@ -113,6 +121,7 @@ def run_all(context: Context) -> None:
     sync_departments(context.database, context.config)
     threads = [start_thread(f"worker:{name}", lambda n=name: run_stage(context, n, stop)) for name in STAGES]
     threads += runner.run_all(connectors, context.database, stop)
+    threads.append(start_outbox(context, stop))
     server = api_server(context)
     # uvicorn handles signals only on the main thread; here it runs on its own, and we stop it.
     threads.append(start_thread("api", server.run))

@@ -8,8 +8,9 @@ Connector kinds register their own option models (see `services.ingest.connector
 from __future__ import annotations
 
 import datetime as dt
+import string
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
@@ -69,6 +70,82 @@ class ConnectorEntry(BaseModel):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:@-]+$")
     kind: str
     enabled: bool = True
+    # Fields every kind has but that ingest itself reads; excluded from model_dump(), so a
+    # kind's own options model (extra="forbid") never sees them.
+    # Send each new sender a receipt email with the reference number (see `receipts`).
+    acknowledge: bool = Field(default=False, exclude=True)
+    # Health warns when an enabled connector stores nothing for this long.
+    quiet_warning_minutes: int = Field(default=60, ge=1, exclude=True)
+
+
+# What a receipt template may use; {name} and {subject} echo what the sender wrote.
+RECEIPT_PLACEHOLDERS = ("reference", "organisation", "name", "subject")
+
+
+class ReceiptText(Strict):
+    """A receipt's subject and body in one language, with {placeholders}."""
+
+    subject: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=20_000)
+
+    @field_validator("subject", "body")
+    @classmethod
+    def _known_placeholders(cls, template: str) -> str:
+        unknown = sorted(placeholders(template) - set(RECEIPT_PLACEHOLDERS))
+        if unknown:
+            allowed = ", ".join(f"{{{p}}}" for p in RECEIPT_PLACEHOLDERS)
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}; use {allowed}")
+        return template
+
+
+def placeholders(template: str) -> set[str]:
+    """The `{names}` a format template uses; ValueError for a stray brace."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise ValueError(f"not a valid template ({exc}); write a literal brace as {{{{ or }}}}") from None
+
+
+RECEIPT_NL = ReceiptText(
+    subject="Ontvangstbevestiging van uw bericht ({reference})",
+    body=(
+        "Geachte heer/mevrouw,\n\n"
+        "Wij hebben uw bericht goed ontvangen. Uw referentienummer is {reference}.\n"
+        "Wilt u dit nummer noemen als u contact met ons opneemt?\n\n"
+        "Een medewerker leest uw bericht en neemt persoonlijk contact met u op.\n\n"
+        "Dit is een automatisch verstuurde bevestiging.\n\n"
+        "Met vriendelijke groet,\n{organisation}\n"
+    ),
+)
+RECEIPT_EN = ReceiptText(
+    subject="We have received your message ({reference})",
+    body=(
+        "Dear Sir or Madam,\n\n"
+        "We have received your message. Your reference number is {reference}.\n"
+        "Please mention this number whenever you contact us.\n\n"
+        "A member of our staff will read your message and contact you personally.\n\n"
+        "This confirmation was sent automatically.\n\n"
+        "Kind regards,\n{organisation}\n"
+    ),
+)
+
+
+class Receipts(Strict):
+    """Receipt emails for connectors with `acknowledge: true` (Awb 9:6)."""
+
+    # A sender gets at most one receipt per window, however many messages they send.
+    window_hours: float = Field(default=24, gt=0, le=24 * 366)
+    # Used unless the channel knows the sender's language (e.g. the English web form).
+    language: Literal["nl", "en"] = "nl"
+    nl: ReceiptText = RECEIPT_NL
+    en: ReceiptText = RECEIPT_EN
+
+    @field_validator("nl", "en")
+    @classmethod
+    def _gives_the_reference(cls, text: ReceiptText) -> ReceiptText:
+        if "reference" not in placeholders(text.body):
+            raise ValueError("the body must contain {reference}: the citizen needs their reference number")
+        return text
 
 
 class OrganisationConfig(Strict):
@@ -78,6 +155,7 @@ class OrganisationConfig(Strict):
     departments: list[Department] = []
     handlers: list[Handler] = []
     rules: list[Rule] = []
+    receipts: Receipts = Receipts()
 
     @field_validator("connectors")
     @classmethod

@@ -11,7 +11,7 @@ import functools
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.exceptions import ConfigError
@@ -24,6 +24,12 @@ class Environment(StrEnum):
     development = "development"
     test = "test"
     production = "production"
+
+
+class SmtpSecurity(StrEnum):
+    none = "none"  # plain SMTP: only for a relay on the same host or a trusted network
+    starttls = "starttls"
+    tls = "tls"  # implicit TLS ("SMTPS", usually port 465)
 
 
 class Settings(BaseSettings):
@@ -54,6 +60,18 @@ class Settings(BaseSettings):
     # Workers run as separate processes expose their metrics here (0: off).
     metrics_port: int = Field(default=0, ge=0, le=65535)
 
+    # Outgoing email (receipts, notifications). No host: nothing is sent, the
+    # outbox keeps the mails pending and ops sees them waiting.
+    smtp_host: str = ""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)  # default: 25, 587 or 465 by security
+    smtp_security: SmtpSecurity = SmtpSecurity.starttls
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = ""
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    # A CA bundle for a relay whose certificate an internal CA signed.
+    smtp_ca_file: Path | None = None
+
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Settings:
         if self.env is Environment.production and self.secret_key == DEFAULT_SECRET:
@@ -63,6 +81,19 @@ class Settings(BaseSettings):
             )
         if self.env is Environment.production and len(self.secret_key) < 32:
             raise ValueError("SIGNAAL_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_needs_a_sender(self) -> Settings:
+        if self.smtp_from and "@" not in self.smtp_from:
+            raise ValueError(
+                "SIGNAAL_SMTP_FROM must be an email address, e.g. 'Gemeente Voorbeeld <noreply@example.nl>'"
+            )
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError(
+                "SIGNAAL_SMTP_HOST is set but SIGNAAL_SMTP_FROM is empty; set the sender of outgoing "
+                "mail, e.g. 'Gemeente Voorbeeld <noreply@example.nl>'"
+            )
         return self
 
     @property

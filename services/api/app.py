@@ -12,9 +12,15 @@ from prometheus_client import CollectorRegistry
 from starlette.middleware.sessions import SessionMiddleware
 
 from services.api import auth, health
+from services.api.connectors import metrics as connector_metrics
+from services.api.connectors import views as connector_views
 from services.api.deps import LoginRequired
+from services.api.intake import api_views as intake_api
+from services.api.intake import views as intake_views
+from services.api.intake.deps import Intake
 from services.api.signals import views as signal_views
 from shared import metrics
+from shared.config import OrganisationConfig
 from shared.db import Database
 from shared.settings import Environment, Settings
 
@@ -32,7 +38,9 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings, database: Database) -> FastAPI:
+def create_app(
+    settings: Settings, database: Database, *, config: OrganisationConfig | None = None
+) -> FastAPI:
     app = FastAPI(
         title="Signaal",
         version="0.1.0",
@@ -43,8 +51,14 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.config = config if config is not None else OrganisationConfig()
+    # Validates the webform and webhook entries now, so a bad one stops start-up, not a request.
+    app.state.intake = Intake.build(app.state.config, settings)
     app.state.metrics_registry = CollectorRegistry()
     metrics.register_database_collector(app.state.metrics_registry, database)
+    connector_metrics.register_connector_collector(
+        app.state.metrics_registry, database, settings, app.state.config
+    )
 
     app.add_middleware(
         SessionMiddleware,
@@ -75,4 +89,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(signal_views.pages)
     app.include_router(signal_views.api)
+    app.include_router(intake_views.router)
+    app.include_router(intake_api.router)
+    app.include_router(connector_views.api)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 
@@ -26,10 +26,19 @@ def backoff_delay(failures: int, base: float, *, cap: float = MAX_BACKOFF_SECOND
 def poll_once(connector: Connector, database: Database) -> int:
     """One poll with health recorded; returns the number stored, or -1 when it failed."""
     try:
-        stored = connector.poll(Sink(database, connector.name))
+        # `acknowledge` is optional on a connector: receipts only where its entry asks for them.
+        sink = Sink(database, connector.name, acknowledge=getattr(connector, "acknowledge", False))
+        stored = connector.poll(sink)
     except ConnectorFailure as exc:
         log.warning("connector failed", connector=connector.name, reason=exc.reason)
-        health.record_failure(database, name=connector.name, kind=connector.kind, reason=exc.reason)
+        health.record_failure(
+            database,
+            name=connector.name,
+            kind=connector.kind,
+            reason=exc.reason,
+            status=exc.status,
+            auth=exc.auth,
+        )
         return -1
     except Exception as exc:
         log.exception("connector failed unexpectedly", connector=connector.name)
@@ -42,11 +51,28 @@ def poll_once(connector: Connector, database: Database) -> int:
 
 def run_connector(connector: Connector, database: Database, stop: threading.Event) -> None:
     failures = 0
+    # A connector with a push mechanism (IMAP IDLE) waits for news itself instead of a fixed sleep.
+    wait_for_news = getattr(connector, "wait_for_news", None)
     while not stop.is_set():
         stored = poll_once(connector, database)
         failures = failures + 1 if stored < 0 else 0
-        stop.wait(backoff_delay(failures, connector.poll_interval) if failures else connector.poll_interval)
+        if failures:
+            stop.wait(backoff_delay(failures, connector.poll_interval))
+        elif wait_for_news is not None:
+            _wait_for_news(connector, wait_for_news, stop)
+        else:
+            stop.wait(connector.poll_interval)
     connector.close()
+
+
+def _wait_for_news(
+    connector: Connector, wait: Callable[[threading.Event, float], None], stop: threading.Event
+) -> None:
+    try:
+        wait(stop, connector.poll_interval)
+    except Exception:
+        log.exception("connector failed while waiting for news", connector=connector.name)
+        stop.wait(connector.poll_interval)
 
 
 def run_all(

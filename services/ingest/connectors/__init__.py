@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from services.ingest.connectors import imap, mastodon
 from services.ingest.connectors.base import Connector, ConnectorFailure
 from services.ingest.connectors.fake import FakeConnector
 from shared.config import ConnectorEntry, OrganisationConfig, field_path
@@ -22,10 +23,12 @@ Builder = Callable[[ConnectorEntry, int], Connector]
 
 KINDS: dict[str, Builder] = {
     "fake": lambda entry, _index: FakeConnector(entry.name),
+    "imap": imap.build,
+    "mastodon": mastodon.build,
 }
 # Kinds configured in the same list but served by the API rather than polled
 # (the web form, webhooks); build_all() skips them.
-PASSIVE_KINDS: set[str] = set()
+PASSIVE_KINDS: set[str] = {"webform", "webhook"}
 
 CONFIG_SOURCE = "SIGNAAL_CONFIG"
 

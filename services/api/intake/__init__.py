@@ -1,0 +1,1 @@
+"""Intake over HTTP: the public web form, its JSON twin for embedding, and signed webhooks."""

@@ -1,0 +1,211 @@
+"""The machine-facing intake: `POST /api/v1/intake/webform` (JSON) and signed webhooks.
+
+A repeated call never stores twice: the web form API dedupes on the client's
+Idempotency-Key, a webhook on the event's own `id`. Both answer 201 for a new
+message and 200 with the same reference for a repeat.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from services.api.deps import get_database
+from services.api.intake import attachments, service, signatures, texts
+from services.api.intake.config import WebformOptions
+from services.api.intake.deps import IntakeDep, client_address
+from services.api.intake.exceptions import (
+    AttachmentRejected,
+    IdempotencyConflict,
+    SignatureRejected,
+    StorageFailed,
+)
+from services.api.intake.limits import LimitedBodyRoute
+from services.api.intake.models import Receipt, SubmissionFields, WebformRequest, WebhookEvent
+from services.api.intake.views import attachment_message
+from shared.db import Database
+from shared.normalise import IncomingAttachment
+
+log = structlog.get_logger(__name__)
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string per message (e.g. a UUID); a retry with the same key and body "
+        "returns the first reference instead of storing again.",
+    ),
+]
+STORAGE_FAILED = (
+    "The message could not be stored: the database did not answer. Nothing was stored; "
+    "retry later (with the same Idempotency-Key)."
+)
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    200: {"model": Receipt, "description": "Already stored: a retry; same reference."},
+    413: {"description": "Request body too large."},
+    503: {"description": "Storage unavailable; nothing stored, retry later."},
+}
+
+router = APIRouter(prefix="/api/v1/intake", tags=["intake"], route_class=LimitedBodyRoute)
+
+
+@router.post(
+    "/webform",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **_ERRORS,
+        409: {"description": "Idempotency-Key reused with a different body."},
+        429: {"description": "Too many submissions from this client; see Retry-After."},
+    },
+)
+def submit_webform(
+    request: Request,
+    response: Response,
+    body: WebformRequest,
+    intake: IntakeDep,
+    database: DatabaseDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Receipt:
+    """Submit a citizen's message from an organisation's own form; answers the citizen's reference."""
+    options = intake.webform
+    if not options.enabled:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "The web form is switched off in this installation.")
+    if wait := intake.limiter.take(client_address(request)):
+        service.REFUSED.labels("api", "rate_limited").inc()
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"Too many submissions from this client; wait {wait} seconds and send again.",
+            headers={"Retry-After": str(wait)},
+        )
+    language = body.language or texts.DEFAULT_LANGUAGE
+    accepted = _attachments(body, intake.webform)
+    fields = SubmissionFields.model_validate(body.model_dump(include=set(SubmissionFields.model_fields)))
+    raw = service.submission_document(fields, accepted, language=language)
+    try:
+        stored = service.store_submission(
+            database,
+            source=options.name,
+            fields=fields,
+            attachments=accepted,
+            raw=raw,
+            dedupe_key=service.api_dedupe_key(idempotency_key),
+            language=language,
+            via="api",
+            acknowledge=options.acknowledge,
+            organisation=intake.organisation,
+        )
+        service.ensure_same_body(database, stored, raw)
+    except StorageFailed:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, STORAGE_FAILED, headers={"Retry-After": "30"}
+        ) from None
+    except IdempotencyConflict:
+        service.REFUSED.labels("api", "idempotency_conflict").inc()
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "This Idempotency-Key was already used for a different message. Send a new message with "
+            "a new key; to repeat the earlier one, send exactly the same body.",
+        ) from None
+    if not stored.created:
+        response.status_code = status.HTTP_200_OK
+    return Receipt(reference=stored.reference, duplicate=not stored.created)
+
+
+def _attachments(body: WebformRequest, options: WebformOptions) -> list[IncomingAttachment]:
+    uploads = []
+    for index, item in enumerate(body.attachments):
+        try:
+            content = base64.b64decode(item.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise _invalid(
+                ("body", "attachments", index, "content_base64"), "not valid base64 (standard alphabet)"
+            ) from None
+        uploads.append(attachments.Upload(item.filename, content))
+    try:
+        return attachments.check(uploads, options)
+    except AttachmentRejected as exc:
+        service.REFUSED.labels("api", "attachment").inc()
+        loc = ("body", "attachments") if exc.index is None else ("body", "attachments", exc.index)
+        raise _invalid(loc, attachment_message(exc, "en")) from None
+
+
+def _invalid(loc: tuple[str | int, ...], message: str) -> RequestValidationError:
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message, "input": None}])
+
+
+@router.post(
+    "/webhook/{source}",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **_ERRORS,
+        401: {"description": "Signature missing, wrong or outside the 5-minute window."},
+        404: {"description": "No enabled webhook source with this name."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": WebhookEvent.model_json_schema()}},
+        }
+    },
+)
+async def receive_webhook(
+    source: str, request: Request, response: Response, intake: IntakeDep, database: DatabaseDep
+) -> Receipt:
+    """Take in one event from another platform, signed with HMAC-SHA256 over `f"{timestamp}." + body`.
+
+    Headers: `X-Signaal-Timestamp` (unix seconds, within 5 minutes of the server's clock) and
+    `X-Signaal-Signature: sha256=<hex>`. The event's `id` makes redeliveries idempotent.
+    """
+    hook = intake.webhook_source(source)
+    body = await request.body()
+    now = intake.clock()
+    signature = request.headers.get(signatures.SIGNATURE_HEADER)
+    try:
+        signatures.verify(
+            hook.secret,
+            timestamp=request.headers.get(signatures.TIMESTAMP_HEADER),
+            signature=signature,
+            body=body,
+            now=now,
+        )
+        intake.replays.check(hook.name, signature or "", body, now=now)
+    except SignatureRejected as exc:
+        service.REFUSED.labels("webhook", "signature").inc()
+        log.warning("webhook delivery refused", source=hook.name, reason=exc.reason)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, exc.reason, headers={"WWW-Authenticate": "Signature"}
+        ) from None
+    try:
+        event = WebhookEvent.model_validate_json(body)
+    except ValidationError as exc:
+        service.REFUSED.labels("webhook", "invalid").inc()
+        errors = [
+            {**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_input=False)
+        ]
+        raise RequestValidationError(errors) from None
+    try:
+        stored = await run_in_threadpool(
+            lambda: service.store_webhook_event(
+                database, source=hook, event=event, body=body, organisation=intake.organisation
+            )
+        )
+    except StorageFailed:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            STORAGE_FAILED.replace("Idempotency-Key", "event id"),
+            headers={"Retry-After": "30"},
+        ) from None
+    if not stored.created:
+        response.status_code = status.HTTP_200_OK
+    return Receipt(reference=stored.reference, duplicate=not stored.created)
