@@ -72,8 +72,16 @@ def ingest(
     context = runtime.bootstrap()
     built = connectors.build_all(context.config)
     if once:
-        failed = [c.name for c in built if runner.poll_once(c, context.database) < 0]
+        from services.ingest.progress import ProgressBar
+
+        failed = []
         for connector in built:
+            bar = ProgressBar(connector.name)
+            if hasattr(connector, "on_progress"):
+                connector.on_progress = bar
+            if runner.poll_once(connector, context.database) < 0:
+                failed.append(connector.name)
+            bar.close()
             connector.close()
         _send_outbox_once(context)
         if failed:

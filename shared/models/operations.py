@@ -67,7 +67,11 @@ class Notification(IdMixin, CreatedMixin, Base):
     """An outgoing email (receipt, assignment, digest, escalation): an outbox row, retried until sent."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+        # Receipts look up "did this sender get one within the window?" for every new message.
+        Index("ix_notifications_recipient_kind_created", "recipient", "kind", "created_at"),
+    )
 
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(320))
