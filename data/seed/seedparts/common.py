@@ -40,7 +40,7 @@ STREETS = [
     "Parallelweg", "Esdoornstraat", "Zuiderhaven", "Van Goghstraat", "Rembrandtlaan",
     "Nieuwe Gracht", "Merelstraat", "Lijsterbeslaan", "Tulpstraat", "Havenkade",
     "Oranjesingel", "Marktstraat", "Wilgenhof", "Zonnebloemstraat", "Burgemeester Pelsstraat",
-    "Achterom", "Spoorlaan", "Populierenweg", "Koningsplein", "Meidoornhof", "Pastoor Vosstraat",
+    "Bongerdlaan", "Spoorlaan", "Populierenweg", "Koningsweg", "Meidoornhof", "Pastoor Vosstraat",
 ]
 
 PLACES = [
