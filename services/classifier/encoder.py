@@ -200,7 +200,6 @@ class OnnxEncoder:
         except Exception as exc:
             raise EncoderUnavailable(f"{model_file}: not a loadable ONNX model ({exc}).") from None
         self.spec = spec
-        self.model_file = model_file
         self._tokenizer_file = tokenizer_file
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(spec.max_tokens)
