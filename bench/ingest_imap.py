@@ -34,13 +34,11 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from imapclient import IMAPClient
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -52,7 +50,7 @@ from shared import mail, migrate  # noqa: E402
 from shared.config import ConnectorEntry  # noqa: E402
 from shared.db import Database  # noqa: E402
 from shared.models import ConnectorHealth, Message  # noqa: E402
-from tests import dovecot  # noqa: E402
+from tests import dovecot, scratchdb  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "mail"
 _MESSAGE_ID = re.compile(rb"^message-id:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.MULTILINE)
@@ -66,18 +64,8 @@ def corpus_cycle(n: int) -> Iterator[bytes]:
         yield f"Message-ID: <bench-{i}@example.nl>\r\n".encode() + raw
 
 
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"signaal_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_database(admin_url: str) -> contextlib.AbstractContextManager[str]:
+    return scratchdb.scratch_postgres_database(admin_url, prefix="signaal_bench")
 
 
 def connector(server: dovecot.Dovecot, **options: object) -> ImapConnector:

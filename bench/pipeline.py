@@ -17,12 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -34,6 +32,7 @@ from shared.db import Database  # noqa: E402
 from shared.models import Message  # noqa: E402
 from shared.normalise import Incoming  # noqa: E402
 from shared.states import TERMINAL_STATES, State  # noqa: E402
+from tests import scratchdb  # noqa: E402
 
 SIGNAAL = str(Path(sys.executable).with_name("signaal"))
 TEXTS = [
@@ -45,18 +44,8 @@ TEXTS = [
 ]
 
 
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"signaal_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_database(admin_url: str) -> contextlib.AbstractContextManager[str]:
+    return scratchdb.scratch_postgres_database(admin_url, prefix="signaal_bench")
 
 
 @contextlib.contextmanager

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tests import scratchdb
 
 POSTGRES_URL = os.environ.get(
     "SIGNAAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -46,13 +46,5 @@ def postgres_reachable() -> bool:
 def scratch_postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database for this test run, dropped afterwards."""
     require(postgres_reachable(), f"PostgreSQL not reachable at {make_url(POSTGRES_URL).render_as_string()}")
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"signaal_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratchdb.scratch_postgres_database(POSTGRES_URL) as url:
+        yield url
