@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -141,9 +142,26 @@ def _run_worker(stage: str) -> None:
 
 
 @app.command()
-def classify() -> None:
-    """Run one classify worker (start several for scale-out on PostgreSQL)."""
-    _run_worker("classify")
+def classify(
+    text: Annotated[
+        str | None, typer.Argument(help="Text to score ('-' reads standard input); none: run the worker.")
+    ] = None,
+    model: Annotated[Path | None, typer.Option(help="Model folder (default: SIGNAAL_MODEL_DIR).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as one JSON object.")] = False,
+) -> None:
+    """Score TEXT and print the decision and why; without TEXT, run one classify worker."""
+    if text is None:
+        _run_worker("classify")
+        return
+    from services.classifier import commands
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    text = sys.stdin.read() if text == "-" else text
+    if not text.strip():
+        raise SignaalError("Nothing to score: the text is empty.")
+    verdict = commands.load(model, settings).score([text], threshold=settings.classifier_threshold)[0]
+    typer.echo(json.dumps(verdict.to_json(), ensure_ascii=False) if as_json else commands.describe(verdict))
 
 
 @app.command()
@@ -294,6 +312,132 @@ def demo_login() -> None:
         raise SignaalError("No demo login yet; run `signaal demo seed` first.")
     username, password = DEMO_LOGIN_FILE.read_text(encoding="utf-8").split()
     typer.echo(f"\n  Signaal: {settings.base_url}/login\n  user: {username}   password: {password}\n")
+
+
+# --- classifier: training and measuring ------------------------------------------------
+
+DataOption = Annotated[list[Path], typer.Option("--data", help="CSV with text and label columns.")]
+TextColumn = Annotated[str, typer.Option(help="Name of the text column.")]
+LabelColumn = Annotated[str, typer.Option(help="Name of the label column (0/1).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="End with one JSON object with the figures.")]
+
+
+@app.command()
+def train(
+    data: Annotated[list[Path] | None, typer.Option("--data", help="CSV with text, label columns.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Model folder to write.")] = None,
+    text_column: TextColumn = "text",
+    label_column: LabelColumn = "label",
+    version: Annotated[str | None, typer.Option(help="Version name (default: signaal-DATE-TIME).")] = None,
+    folds: Annotated[int, typer.Option(min=2, help="Folds for choosing the threshold.")] = 5,
+    from_feedback: Annotated[
+        bool, typer.Option(help="Retrain on the seed train split plus staff feedback from the database.")
+    ] = False,
+) -> None:
+    """Train a classifier (rows with split=heldout only verify it) and write its model folder."""
+    from services.classifier import commands
+    from services.classifier import data as training_data
+    from services.classifier import train as training
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    if from_feedback:
+        from services import runtime
+
+        result = commands.retrain_from_feedback(runtime.bootstrap().database, settings, out=out, folds=folds)
+        state = "activated" if result["activated"] else "NOT activated (held-out recall dropped)"
+        typer.echo(
+            f"{result['version']} {state}: recall on the held-out split {result['recall_before']:.4f} → "
+            f"{result['recall_after']:.4f}; model folder {result['path']}"
+        )
+        typer.echo(json.dumps(result))
+        return
+    if not data or out is None:
+        raise SignaalError("Give --data CSV (one or more) and --out DIR, or use --from-feedback.")
+    examples = training_data.read_all(data, text_column=text_column, label_column=label_column)
+    rows, heldout = commands.split_for_training(examples)
+    model = training.train(
+        rows,
+        out,
+        heldout=heldout,
+        config=commands.training_config(settings, folds=folds),
+        version=version,
+        reuse_encoder_from=commands.default_model(settings),
+        note="trained with `signaal train` on " + ", ".join(str(p) for p in data),
+    )
+    manifest = model.manifest
+    typer.echo(f"Model {model.version} written to {out} (threshold {manifest['threshold']:.4f}).")
+    typer.echo(f"cross-validation ({folds} folds): " + commands.json_line(manifest["metrics"]["cv"]))
+    if "heldout" in manifest["metrics"]:
+        from services.classifier import evaluate as evaluation
+
+        typer.echo("held-out split:\n" + evaluation.format_report(manifest["metrics"]["heldout"]))
+
+
+@app.command()
+def evaluate(
+    data: DataOption,
+    model: Annotated[Path | None, typer.Option(help="Model folder (default: SIGNAAL_MODEL_DIR).")] = None,
+    text_column: TextColumn = "text",
+    label_column: LabelColumn = "label",
+    split: Annotated[
+        str | None, typer.Option(help="Only rows with this split value (e.g. heldout); default: all rows.")
+    ] = None,
+    pr_curve: Annotated[Path | None, typer.Option(help="Write a precision-recall curve PNG here.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure a trained model on labelled data: precision, recall, F1, confusion matrix, breakdowns."""
+    from services.classifier import commands
+    from services.classifier import data as training_data
+    from services.classifier import evaluate as evaluation
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    examples = training_data.read_all(data, text_column=text_column, label_column=label_column, split=split)
+    classifier = commands.load(model, settings)
+    report = evaluation.evaluate(
+        classifier, examples, threshold=settings.classifier_threshold, pr_curve=pr_curve
+    )
+    typer.echo(evaluation.format_report(report))
+    if pr_curve is not None:
+        typer.echo(f"precision-recall curve: {pr_curve}")
+    if as_json:
+        typer.echo(commands.json_line(report))
+
+
+@app.command()
+def cv(
+    data: DataOption,
+    folds: Annotated[int, typer.Option(min=2, help="Number of folds.")] = 10,
+    text_column: TextColumn = "text",
+    label_column: LabelColumn = "label",
+    split: Annotated[str | None, typer.Option(help="Only rows with this split value.")] = None,
+    pr_curve: Annotated[Path | None, typer.Option(help="Write a precision-recall curve PNG here.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cross-validate the classifier design on labelled data (figures at threshold 0.5)."""
+    import numpy as np
+
+    from services.classifier import commands
+    from services.classifier import data as training_data
+    from services.classifier import evaluate as evaluation
+    from shared.settings import get_settings
+
+    examples = training_data.read_all(data, text_column=text_column, label_column=label_column, split=split)
+    report = commands.cross_validate(examples, folds, get_settings())
+    typer.echo(f"{folds}-fold cross-validation, threshold 0.5:")
+    typer.echo(evaluation.format_report(report))
+    target = report["at_recall_target"]
+    typer.echo(
+        f"at the recall-first threshold {target['threshold']:.4f}: precision {target['precision']:.4f}, "
+        f"recall {target['recall']:.4f}, macro-F1 {target['macro_f1']:.4f}"
+    )
+    if pr_curve is not None:
+        y = np.array([e.label for e in examples])
+        evaluation.plot_pr_curve(y, np.array(report["scores"]), 0.5, pr_curve, title=f"{folds}-fold CV")
+        typer.echo(f"precision-recall curve: {pr_curve}")
+    if as_json:
+        typer.echo(commands.json_line(report))
 
 
 if __name__ == "__main__":

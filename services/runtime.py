@@ -85,7 +85,11 @@ def run_stage(context: Context, stage_name: str, stop: threading.Event) -> None:
     """Run one pipeline stage's worker in this thread until `stop`."""
     if stage_name == "route":
         sync_departments(context.database, context.config)
-    Worker(STAGES[stage_name](), context.database, worker_config(context.settings)).run(stop)
+    stage = STAGES[stage_name]()
+    if isinstance(stage, ClassifyStage) and not stage.interim:
+        # Load and validate the model now: a broken artefact stops start-up instead of failing items.
+        stage.classifier()
+    Worker(stage, context.database, worker_config(context.settings)).run(stop)
 
 
 def run_workers(context: Context, stage_names: list[str], stop: threading.Event) -> None:

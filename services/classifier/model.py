@@ -1,0 +1,250 @@
+"""The trained classifier: load a model folder, score texts, explain, detect language, hint departments.
+
+Scoring one batch:
+1. texts seen before (same sha256) come from a small in-process cache;
+2. a cheap first pass (n-gram head only, no encoder) settles messages it is very sure
+   are not complaints, when the model was trained with one (see train.py for how its
+   cut-off keeps recall);
+3. the rest are cut into sentence windows (chunks.py) and encoded together in
+   length-sorted batches; a message scores the maximum over its windows;
+4. flagged messages get their driving phrases (explain.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from services.classifier import artefact, chunks, explain, hints, language
+from services.classifier.encoder import Encoder, EncoderSpec, OnnxEncoder, TorchEncoder
+from services.classifier.exceptions import ModelArtefactError
+from services.classifier.features import NgramConfig, Ngrams
+
+CACHE_SIZE = 4096
+
+
+@dataclass
+class Verdict:
+    probability: float
+    flagged: bool
+    band: str  # high, possible, none
+    threshold: float
+    model_version: str
+    language: str | None = None
+    phrases: list[dict[str, object]] = field(default_factory=list)
+    department_hints: list[dict[str, object]] = field(default_factory=list)
+    settled_by_first_pass: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "decision": "flag" if self.flagged else "pass",
+            "score": round(self.probability, 4),
+            "band": self.band,
+            "threshold": self.threshold,
+            "language": self.language,
+            "phrases": self.phrases,
+            "department_hints": self.department_hints,
+            "model_version": self.model_version,
+        }
+
+
+@dataclass
+class _Scored:
+    """What the cache keeps per text: the score, the window that gave it, and a vector for hints."""
+
+    probability: float
+    window: chunks.Span
+    embedding: np.ndarray
+    first_pass: bool
+
+
+class Classifier:
+    def __init__(self, model: artefact.Artefact, *, threads: int = 2, allow_download: bool = False) -> None:
+        self.artefact = model
+        manifest = model.manifest
+        self.version = model.version
+        self.spec = EncoderSpec.from_json(manifest["encoder"])
+        arrays = model.arrays
+        self.ngrams = Ngrams(
+            NgramConfig.from_json(manifest["ngrams"]), arrays["idf_char"], arrays["idf_word"]
+        )
+        self.coef = arrays["coef"].astype(np.float32)
+        self.intercept = float(arrays["intercept"].ravel()[0])
+        self.first_pass_coef = arrays["first_pass_coef"].astype(np.float32)
+        self.first_pass_intercept = float(arrays["first_pass_intercept"].ravel()[0])
+        self.embedding_mean = arrays["embedding_mean"].astype(np.float32)
+        self.threshold = float(manifest["threshold"])
+        self.high_threshold = float(manifest["high_threshold"])
+        self.first_pass_cutoff: float | None = (manifest.get("first_pass") or {}).get("cutoff")
+        self.encoder = _open_encoder(model, self.spec, threads=threads, allow_download=allow_download)
+        if self.encoder.dim != int(manifest["encoder"]["dim"]):
+            raise ModelArtefactError(
+                f"{model.path}: the encoder gives {self.encoder.dim} features, the head expects "
+                f"{manifest['encoder']['dim']}; the encoder and the head do not belong together."
+            )
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(self.encoder.tokenizer_file()))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self._cache: OrderedDict[str, _Scored] = OrderedDict()
+        self._departments: tuple[tuple[hints.DepartmentText, ...], Any, Any] | None = None
+
+    @classmethod
+    def load(cls, path: Path, *, threads: int = 2, allow_download: bool = False) -> Classifier:
+        return cls(artefact.load(path), threads=threads, allow_download=allow_download)
+
+    # --- scoring --------------------------------------------------------------------
+
+    def score(
+        self,
+        texts: Sequence[str],
+        *,
+        threshold: float | None = None,
+        departments: Sequence[hints.DepartmentText] = (),
+        batch_size: int = 64,
+        explain_all: bool = False,
+    ) -> list[Verdict]:
+        """One verdict per text; `threshold` overrides the model's (per organisation)."""
+        cut = self.threshold if threshold is None else float(threshold)
+        high = max(self.high_threshold, cut)
+        scored = self.probabilities(texts, threshold=cut, batch_size=batch_size)
+        verdicts = []
+        for text, result in zip(texts, scored, strict=True):
+            flagged = result.probability >= cut
+            verdict = Verdict(
+                probability=result.probability,
+                flagged=flagged,
+                band="high" if result.probability >= high else "possible" if flagged else "none",
+                threshold=cut,
+                model_version=self.version,
+                language=language.detect(text),
+                settled_by_first_pass=result.first_pass,
+            )
+            if flagged or explain_all:
+                verdict.phrases = explain.phrases(
+                    text, result.window.start, result.window.end, self.ngrams, self.coef
+                )
+            verdicts.append(verdict)
+        if departments:
+            for verdict, ranked in zip(verdicts, self._hints(texts, scored, departments), strict=True):
+                verdict.department_hints = ranked
+        return verdicts
+
+    def probabilities(
+        self, texts: Sequence[str], *, threshold: float | None = None, batch_size: int = 64
+    ) -> list[_Scored]:
+        """Score per text (cached by text hash), without explanations."""
+        keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
+        todo = sorted(
+            {k: i for i, k in enumerate(keys) if k not in self._cache}.items(), key=lambda kv: kv[1]
+        )
+        fresh = self._score_uncached([texts[i] for _, i in todo], threshold, batch_size)
+        for (key, _), result in zip(todo, fresh, strict=True):
+            self._cache[key] = result
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        results = []
+        for key in keys:
+            self._cache.move_to_end(key)
+            results.append(self._cache[key])
+        return results
+
+    def _score_uncached(
+        self, texts: Sequence[str], threshold: float | None, batch_size: int
+    ) -> list[_Scored]:
+        if not texts:
+            return []
+        n_features = self.ngrams.dim
+        whole = self.ngrams.transform(texts)
+        first = _sigmoid(whole @ self.first_pass_coef + self.first_pass_intercept)
+        cutoff = self.first_pass_cutoff
+        cut = self.threshold if threshold is None else threshold
+        # The first pass only settles negatives, and never at a cut-off above the decision threshold.
+        settle = np.zeros(len(texts), dtype=bool)
+        if cutoff is not None and cutoff < cut:
+            settle = first < cutoff
+        results: list[_Scored | None] = [None] * len(texts)
+        for i in np.flatnonzero(settle):
+            results[i] = _Scored(
+                float(first[i]), chunks.Span(0, len(texts[i])), np.zeros(0, np.float32), True
+            )
+        rest = np.flatnonzero(~settle)
+        windows: list[tuple[int, chunks.Span]] = []
+        for i in rest:
+            windows += [
+                (int(i), w) for w in chunks.windows(texts[i], self.spec.max_tokens, self._count_tokens)
+            ]
+        if windows:
+            pieces = [w.of(texts[i]) for i, w in windows]
+            embeddings = self.encoder.encode(pieces, batch_size=batch_size)
+            grams = self.ngrams.transform(pieces)
+            logits = grams @ self.coef[:n_features] + embeddings @ self.coef[n_features:] + self.intercept
+            probability = _sigmoid(np.asarray(logits).ravel())
+            for row, (i, window) in enumerate(windows):
+                current = results[i]
+                if current is None or probability[row] > current.probability:
+                    results[i] = _Scored(float(probability[row]), window, embeddings[row], False)
+        return [r for r in results if r is not None]
+
+    def _count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+
+    # --- department hints -------------------------------------------------------------
+
+    def hints_for(
+        self, texts: Sequence[str], departments: Sequence[hints.DepartmentText]
+    ) -> list[list[dict[str, object]]]:
+        """Department hints for texts (scores come from the cache when the texts were just scored)."""
+        if not departments or not texts:
+            return [[] for _ in texts]
+        return self._hints(texts, self.probabilities(texts), departments)
+
+    def _hints(
+        self, texts: Sequence[str], scored: Sequence[_Scored], departments: Sequence[hints.DepartmentText]
+    ) -> list[list[dict[str, object]]]:
+        key = tuple(departments)
+        if self._departments is None or self._departments[0] != key:
+            department_texts = [d.text for d in departments]
+            self._departments = (
+                key,
+                self.ngrams.transform(department_texts),
+                self.encoder.encode(department_texts) - self.embedding_mean,
+            )
+        _, department_ngrams, department_embeddings = self._departments
+        embeddings = np.stack(
+            [
+                s.embedding if s.embedding.size else self.encoder.encode([s.window.of(t)])[0]
+                for s, t in zip(scored, texts, strict=True)
+            ]
+        )
+        return hints.rank(
+            self.ngrams.transform(list(texts)),
+            embeddings - self.embedding_mean,
+            texts,
+            departments,
+            department_ngrams,
+            department_embeddings,
+        )
+
+
+def _open_encoder(
+    model: artefact.Artefact, spec: EncoderSpec, *, threads: int, allow_download: bool
+) -> Encoder:
+    encoder = model.manifest["encoder"]
+    if encoder.get("runtime") == "onnx-int8":
+        return OnnxEncoder(
+            model.file(encoder["file"]), model.file(encoder["tokenizer"]), spec, threads=threads
+        )
+    return TorchEncoder(spec, threads=threads, allow_download=allow_download)
+
+
+def _sigmoid(x: np.ndarray | sparse.spmatrix) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(x, dtype=np.float64).ravel(), -30, 30)))

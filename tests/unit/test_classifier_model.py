@@ -1,0 +1,86 @@
+"""The shipped classifier: flags clear complaints in Dutch and English, passes neutral messages, explains."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.classifier import registry
+from services.classifier.model import Classifier
+from shared.settings import Settings
+
+COMPLAINTS = [
+    "Dit is de derde keer dat ik bel en nog steeds geen antwoord. Onacceptabel.",
+    "Ik wacht al acht weken op een reactie op mijn aanvraag. Niemand belt terug, ik word van het "
+    "kastje naar de muur gestuurd.",
+    "Ik ben zeer ontevreden over de manier waarop uw medewerker mij aan de balie heeft behandeld.",
+    "Geweldig hoor, voor de vierde keer mijn container niet geleegd. Top service weer 🙄",
+    "This is the third time I am writing and still no reply. Completely unacceptable.",
+    "I have been waiting for two months for my permit and nobody answers the phone. Very frustrating.",
+]
+NEUTRAL = [
+    "Wat zijn de openingstijden van het stadskantoor?",
+    "De lantaarnpaal voor huisnummer 12 in de Kerkstraat brandt niet.",
+    "Hartelijk dank voor de snelle hulp gisteren, alles is nu opgelost!",
+    "Hoe kan ik bezwaar maken tegen mijn WOZ-beschikking?",
+    "Could you tell me which documents I need to bring for my passport appointment?",
+    "Thank you for fixing the pavement so quickly, much appreciated.",
+]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    settings = Settings()
+    return registry.classifier(registry.resolve(settings.model_dir), settings)
+
+
+@pytest.mark.parametrize("text", COMPLAINTS)
+def test_clear_complaints_are_flagged(classifier: Classifier, text: str) -> None:
+    verdict = classifier.score([text])[0]
+    assert verdict.flagged, f"score {verdict.probability:.3f} < {verdict.threshold:.3f}"
+    assert verdict.band in {"high", "possible"}
+
+
+@pytest.mark.parametrize("text", NEUTRAL)
+def test_clear_neutral_messages_pass(classifier: Classifier, text: str) -> None:
+    verdict = classifier.score([text])[0]
+    assert not verdict.flagged, f"score {verdict.probability:.3f} >= {verdict.threshold:.3f}"
+    assert verdict.band == "none" and verdict.phrases == []
+
+
+def test_flagged_phrases_point_into_the_text(classifier: Classifier) -> None:
+    text = COMPLAINTS[0]
+    verdict = classifier.score([text])[0]
+    assert verdict.phrases
+    for phrase in verdict.phrases:
+        assert text[phrase["start"] : phrase["end"]] == phrase["text"]
+    assert any("derde keer" in str(p["text"]) for p in verdict.phrases)
+
+
+def test_language_is_detected_per_message(classifier: Classifier) -> None:
+    dutch, english = classifier.score([COMPLAINTS[0], COMPLAINTS[4]])
+    assert (dutch.language, english.language) == ("nl", "en")
+
+
+def test_a_complaint_deep_inside_a_long_email_is_found(classifier: Classifier) -> None:
+    filler = "Ik schrijf u over de gang van zaken rond de verbouwing van ons huis aan de Dorpsstraat. " * 40
+    complaint = "Dit is de derde keer dat ik mail en ik heb nog steeds geen reactie gekregen. Onacceptabel."
+    text = filler + complaint
+    verdict = classifier.score([text])[0]
+    assert verdict.flagged
+    assert any(p["start"] >= len(filler) for p in verdict.phrases)
+    for phrase in verdict.phrases:
+        assert text[phrase["start"] : phrase["end"]] == phrase["text"]
+
+
+def test_an_organisation_threshold_overrides_the_models(classifier: Classifier) -> None:
+    text = NEUTRAL[0]
+    assert classifier.score([text], threshold=0.001)[0].flagged
+    strong, weaker = classifier.score([COMPLAINTS[0], COMPLAINTS[2]])
+    assert not classifier.score([COMPLAINTS[2]], threshold=(strong.probability + weaker.probability) / 2)[
+        0
+    ].flagged
+
+
+def test_the_same_text_twice_gets_the_same_verdict(classifier: Classifier) -> None:
+    first, second = classifier.score([COMPLAINTS[1], COMPLAINTS[1]])
+    assert first.probability == second.probability and first.phrases == second.phrases
