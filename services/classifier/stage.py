@@ -100,37 +100,31 @@ class ClassifyStage(StageBase):
             departments = self._department_texts(session)
             hints = self.classifier().hints_for([_scored_text(message)], departments)[0]
         message.language = verdict.language
-        session.add(
-            Classification(
-                message_id=message.id,
-                model_version=verdict.model_version,
-                score=verdict.probability,
-                threshold=verdict.threshold,
-                flagged=verdict.flagged,
-                band=verdict.band,
-                language=verdict.language,
-                phrases=_with_field(verdict.phrases, message),
-                department_hints=hints,
-            )
+        return _record(
+            session,
+            message,
+            model_version=verdict.model_version,
+            score=verdict.probability,
+            threshold=verdict.threshold,
+            flagged=verdict.flagged,
+            band=verdict.band,
+            phrases=verdict.phrases,
+            hints=hints,
         )
-        return State.classified if verdict.flagged else State.not_flagged
 
     def _record_interim(self, session: Session, message: Message, verdict: interim.Verdict) -> State:
         message.language = language.detect(_scored_text(message))
-        session.add(
-            Classification(
-                message_id=message.id,
-                model_version=interim.VERSION,
-                score=verdict.score,
-                threshold=interim.THRESHOLD,
-                flagged=verdict.flagged,
-                band=verdict.band,
-                language=message.language,
-                phrases=_with_field(verdict.phrases, message),
-                department_hints=[],
-            )
+        return _record(
+            session,
+            message,
+            model_version=interim.VERSION,
+            score=verdict.score,
+            threshold=interim.THRESHOLD,
+            flagged=verdict.flagged,
+            band=verdict.band,
+            phrases=verdict.phrases,
+            hints=[],
         )
-        return State.classified if verdict.flagged else State.not_flagged
 
     def _follow_active_model(self, session: Session) -> None:
         """Follow the version activated in the database (checked once a minute; used from the next batch)."""
@@ -174,3 +168,32 @@ def _scored_text(message: Message) -> str:
 def _with_field(phrases: list[dict[str, object]], message: Message) -> list[dict[str, object]]:
     field = "text" if message.text.strip() else "subject"
     return [{**p, "field": field} for p in phrases]
+
+
+def _record(
+    session: Session,
+    message: Message,
+    *,
+    model_version: str,
+    score: float,
+    threshold: float,
+    flagged: bool,
+    band: str,
+    phrases: list[dict[str, Any]],
+    hints: list[dict[str, object]],
+) -> State:
+    """Store one Classification (whichever scorer made it) and return the message's next state."""
+    session.add(
+        Classification(
+            message_id=message.id,
+            model_version=model_version,
+            score=score,
+            threshold=threshold,
+            flagged=flagged,
+            band=band,
+            language=message.language,
+            phrases=_with_field(phrases, message),
+            department_hints=hints,
+        )
+    )
+    return State.classified if flagged else State.not_flagged

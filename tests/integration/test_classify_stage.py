@@ -74,6 +74,18 @@ def test_the_stage_records_version_phrases_language_and_department_hints(databas
     assert not neutral.flagged and neutral.band == "none" and neutral.phrases == []
 
 
+def test_the_interim_rule_records_its_own_version_when_configured(sqlite_database: Database) -> None:
+    Sink(sqlite_database, "test").store(
+        [make_incoming("Dit is de derde keer, onacceptabel."), make_incoming("Hoe laat gaat het loket open?")]
+    )
+    Worker(ClassifyStage(Settings(model_dir="interim")), sqlite_database).drain()
+    with sqlite_database.session() as session:
+        rows = session.scalars(select(Classification).order_by(Classification.message_id)).all()
+    assert [r.model_version for r in rows] == ["interim-lexicon-1", "interim-lexicon-1"]
+    assert [r.flagged for r in rows] == [True, False]
+    assert {p["text"] for p in rows[0].phrases} == {"derde keer", "onacceptabel"}
+
+
 def test_automated_mail_is_never_flagged(sqlite_database: Database) -> None:
     bounce = make_incoming(
         "Dit is de derde keer dat uw bericht niet kon worden afgeleverd. Onacceptabel!",
