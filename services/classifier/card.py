@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from services.classifier import chunks
+
 DESIGN = """\
 ## Method
 
@@ -25,7 +27,12 @@ DESIGN = """\
   complaint* when its score is below {cutoff}. Out of fold, that cut-off cost at most 0.5 % of
   recall, and it settled {settled:.0%} of the training messages.
 - **Long texts.** These are cut into windows of whole sentences, at most {max_tokens} tokens each.
-  The message scores the maximum over its windows.
+  The n-gram first pass reads every window, and the whole text as the sum of its windows. The
+  encoder reads the windows the first pass finds most suspicious first, skips those it settles
+  as not dissatisfied, always includes the opening window (the new part of an email), and reads
+  at most {max_windows} windows per message. It stops early once a window reaches the `high`
+  band, because more windows cannot change the decision. The message scores the maximum over
+  the windows read, and its phrases come from the window with that score.
 - **Why flagged.** Each n-gram contributes its weight × its value. These contributions are spread
   over the words they cover. Runs of adjacent words that push the score up become phrases, with
   offsets into the text. The strongest sentence is reported too.
@@ -75,6 +82,9 @@ def render(manifest: dict[str, Any]) -> str:
             layers=", ".join(str(x) for x in encoder["layers"]),
             dim=encoder["dim"],
             max_tokens=encoder["max_tokens"],
+            max_windows=(manifest.get("long_texts") or {}).get(
+                "max_encoded_windows", chunks.MAX_ENCODED_WINDOWS
+            ),
             C=manifest["head"]["C"],
             folds=cv.get("folds", "?"),
             recall_target=manifest["recall_target"],

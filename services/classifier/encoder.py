@@ -207,24 +207,30 @@ class OnnxEncoder:
         self._tokenizer_file = tokenizer_file
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(spec.max_tokens)
-        self.tokenizer.enable_padding()
+        self.tokenizer.no_padding()  # one text per run (see encode)
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Features per text: `batch_size` texts are tokenised at once, and each text runs alone.
+
+        Dynamic int8 quantisation scales a whole input by its largest value, so in a padded
+        batch a text's features (and its score, by up to 0.09) would depend on the texts beside
+        it. One text per run makes them depend on the text alone; on 2 cores it costs little
+        (no padding work; see models/README.md).
+        """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Length-sorted batches: padding work stays small when lengths vary (tweets vs emails).
-        order = np.argsort([len(t) for t in texts], kind="stable")
         for start in range(0, len(texts), batch_size):
-            idx = order[start : start + batch_size]
-            encodings = self.tokenizer.encode_batch([texts[i] for i in idx])
-            feeds = {
-                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-            }
-            feeds = {k: v for k, v in feeds.items() if k in self.input_names}
-            out[idx] = self.session.run(["features"], feeds)[0]
+            for offset, encoding in enumerate(
+                self.tokenizer.encode_batch(list(texts[start : start + batch_size]))
+            ):
+                feeds = {
+                    "input_ids": np.array([encoding.ids], dtype=np.int64),
+                    "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
+                    "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
+                }
+                feeds = {k: v for k, v in feeds.items() if k in self.input_names}
+                out[start + offset] = self.session.run(["features"], feeds)[0][0]
         return out
 
     def tokenizer_file(self) -> Path:

@@ -13,6 +13,7 @@ import re
 from collections import Counter, defaultdict
 
 import numpy as np
+from scipy import sparse
 
 from services.classifier import chunks
 from services.classifier.features import WORD_PATTERN, Ngrams
@@ -23,8 +24,13 @@ _WORD = re.compile(WORD_PATTERN)
 _WHITESPACE_TOKEN = re.compile(r"\S+")
 
 
-def phrases(text: str, start: int, end: int, ngrams: Ngrams, coef: np.ndarray) -> list[dict[str, object]]:
-    """Top phrases (and the strongest sentence when there are several) in text[start:end]."""
+def phrases(
+    text: str, start: int, end: int, ngrams: Ngrams, coef: np.ndarray, row: sparse.csr_matrix | None = None
+) -> list[dict[str, object]]:
+    """Top phrases (and the strongest sentence when there are several) in text[start:end].
+
+    `row` is text[start:end]'s n-gram features when the caller has them (computed in a batch).
+    """
     piece = text[start:end]
     lowered = piece.lower()
     if len(lowered) != len(piece):  # case folding changed lengths (rare scripts): offsets would drift
@@ -32,7 +38,7 @@ def phrases(text: str, start: int, end: int, ngrams: Ngrams, coef: np.ndarray) -
     tokens = [m.span() for m in _WHITESPACE_TOKEN.finditer(piece)]
     if not tokens:
         return []
-    row = ngrams.transform([piece])
+    row = ngrams.transform([piece]) if row is None else row
     value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
     scores = np.zeros(len(tokens))
     _char_ngrams(lowered, tokens, ngrams, coef, value, scores)

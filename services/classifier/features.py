@@ -73,10 +73,18 @@ class Ngrams:
         return cls(config, idfs[0], idfs[1])
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        blocks = [
-            _weigh(self.char.transform(texts), self.idf_char),
-            _weigh(self.word.transform(texts), self.idf_word),
-        ]
+        return self.weigh(self.counts(texts))
+
+    def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Raw hashed n-gram counts [char ‖ word]; rows of parts of a text add up to the whole text's."""
+        return sparse.hstack(
+            [self.char.transform(texts), self.word.transform(texts)], format="csr", dtype=np.float32
+        )
+
+    def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Counts as features: sublinear TF × IDF, each block L2-normalised."""
+        n = self.config.n_features
+        blocks = [_weigh(counts[:, :n], self.idf_char), _weigh(counts[:, n:], self.idf_word)]
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
     def char_column(self, ngram: str) -> int:

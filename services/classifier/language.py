@@ -24,6 +24,7 @@ _CANDIDATES = (
 )
 _CODES = {Language.DUTCH: "nl", Language.ENGLISH: "en"}
 MIN_CONFIDENCE = 0.4
+SAMPLE_CHARS = 1000  # a long email's language is clear long before its end; lingua's cost grows with length
 
 
 @functools.cache
@@ -35,7 +36,7 @@ def detect(text: str) -> str | None:
     """'nl', 'en', 'other', or None when no language is clear (empty, very short, numbers only)."""
     if not any(ch.isalpha() for ch in text):
         return None
-    values = _detector().compute_language_confidence_values(text[:2000])
+    values = _detector().compute_language_confidence_values(text[:SAMPLE_CHARS])
     if not values or values[0].value < MIN_CONFIDENCE:
         return None
     return _CODES.get(values[0].language, "other")

@@ -2,12 +2,14 @@
 
 Scoring one batch:
 1. texts seen before (same sha256) come from a small in-process cache;
-2. a cheap first pass (n-gram head only, no encoder) settles messages it is very sure
+2. each text is cut into sentence windows (chunks.py), and one n-gram pass reads them all;
+3. a cheap first pass (n-gram head only, no encoder) settles messages it is very sure
    are not complaints, when the model was trained with one (see train.py for how its
    cut-off keeps recall);
-3. the rest are cut into sentence windows (chunks.py) and encoded together in
-   length-sorted batches; a message scores the maximum over its windows;
-4. flagged messages get their driving phrases (explain.py).
+4. the rest go through the encoder window by window, in rounds, most suspicious window
+   first (chunks.encoding_order), one text per encoder run; a message scores the maximum
+   over the windows read, and stops once it reaches the `high` band or its budget;
+5. flagged messages get their driving phrases (explain.py).
 """
 
 from __future__ import annotations
@@ -56,6 +58,20 @@ class Verdict:
 
 
 @dataclass
+class _Plan:
+    """One message on its way through the encoder: its windows, those still to encode, the best so far."""
+
+    index: int
+    windows: list[chunks.Span]
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # its windows' n-gram rows
+    candidates: list[int] = field(default_factory=list)  # windows still to encode, in order
+    best: _Scored | None = None
+
+    def open(self, high: float) -> bool:
+        return bool(self.candidates) and (self.best is None or self.best.probability < high)
+
+
+@dataclass
 class _Scored:
     """What the cache keeps per text: the score, the window that gave it, and a vector for hints."""
 
@@ -83,6 +99,9 @@ class Classifier:
         self.threshold = float(manifest["threshold"])
         self.high_threshold = float(manifest["high_threshold"])
         self.first_pass_cutoff: float | None = (manifest.get("first_pass") or {}).get("cutoff")
+        self.max_encoded_windows = int(
+            (manifest.get("long_texts") or {}).get("max_encoded_windows", chunks.MAX_ENCODED_WINDOWS)
+        )
         self.encoder = _open_encoder(model, self.spec, threads=threads, allow_download=allow_download)
         if self.encoder.dim != int(manifest["encoder"]["dim"]):
             raise ModelArtefactError(
@@ -116,8 +135,13 @@ class Classifier:
         cut = self.threshold if threshold is None else float(threshold)
         high = max(self.high_threshold, cut)
         scored = self.probabilities(texts, threshold=cut, batch_size=batch_size)
+        explained = [i for i, r in enumerate(scored) if explain_all or r.probability >= cut]
+        rows = (
+            self.ngrams.transform([scored[i].window.of(texts[i]) for i in explained]) if explained else None
+        )
+        row_of = {i: n for n, i in enumerate(explained)}
         verdicts = []
-        for text, result in zip(texts, scored, strict=True):
+        for i, (text, result) in enumerate(zip(texts, scored, strict=True)):
             flagged = result.probability >= cut
             verdict = Verdict(
                 probability=result.probability,
@@ -128,9 +152,9 @@ class Classifier:
                 language=language.detect(text),
                 settled_by_first_pass=result.first_pass,
             )
-            if flagged or explain_all:
+            if i in row_of and rows is not None:
                 verdict.phrases = explain.phrases(
-                    text, result.window.start, result.window.end, self.ngrams, self.coef
+                    text, result.window.start, result.window.end, self.ngrams, self.coef, rows[row_of[i]]
                 )
             verdicts.append(verdict)
         if departments:
@@ -162,37 +186,68 @@ class Classifier:
     ) -> list[_Scored]:
         if not texts:
             return []
-        n_features = self.ngrams.dim
-        whole = self.ngrams.transform(texts)
-        first = _sigmoid(whole @ self.first_pass_coef + self.first_pass_intercept)
+        plans, whole_grams, grams = self._read(texts)
+        first = self._first_pass(whole_grams)
         cutoff = self.first_pass_cutoff
         cut = self.threshold if threshold is None else threshold
         # The first pass only settles negatives, and never at a cut-off above the decision threshold.
-        settle = np.zeros(len(texts), dtype=bool)
-        if cutoff is not None and cutoff < cut:
-            settle = first < cutoff
-        results: list[_Scored | None] = [None] * len(texts)
-        for i in np.flatnonzero(settle):
-            results[i] = _Scored(
-                float(first[i]), chunks.Span(0, len(texts[i])), np.zeros(0, np.float32), True
-            )
-        rest = np.flatnonzero(~settle)
-        windows: list[tuple[int, chunks.Span]] = []
-        for i in rest:
-            windows += [
-                (int(i), w) for w in chunks.windows(texts[i], self.spec.max_tokens, self._count_tokens)
-            ]
-        if windows:
-            pieces = [w.of(texts[i]) for i, w in windows]
+        screen = cutoff if cutoff is not None and cutoff < cut else None
+        window_first = self._first_pass(grams)
+        open_plans = []
+        for plan in plans:
+            if screen is not None and first[plan.index] < screen:
+                whole = chunks.Span(0, len(texts[plan.index]))
+                plan.best = _Scored(float(first[plan.index]), whole, np.zeros(0, np.float32), True)
+            else:
+                plan.candidates = chunks.encoding_order(
+                    window_first[plan.rows], screen, self.max_encoded_windows
+                )
+                open_plans.append(plan)
+        # Rounds: each encodes the next candidate window of every message still undecided. A message
+        # is decided once a window reaches the `high` band (more windows cannot change its decision
+        # or band), when its candidates run out, or at the window budget.
+        high = max(self.high_threshold, cut)
+        for _ in range(self.max_encoded_windows):
+            todo = [(plan, plan.candidates.pop(0)) for plan in open_plans if plan.open(high)]
+            if not todo:
+                break
+            pieces = [plan.windows[n].of(texts[plan.index]) for plan, n in todo]
             embeddings = self.encoder.encode(pieces, batch_size=batch_size)
-            grams = self.ngrams.transform(pieces)
-            logits = grams @ self.coef[:n_features] + embeddings @ self.coef[n_features:] + self.intercept
-            probability = _sigmoid(np.asarray(logits).ravel())
-            for row, (i, window) in enumerate(windows):
-                current = results[i]
-                if current is None or probability[row] > current.probability:
-                    results[i] = _Scored(float(probability[row]), window, embeddings[row], False)
-        return [r for r in results if r is not None]
+            rows = [plan.rows[n] for plan, n in todo]
+            probabilities = self._full_head(grams[rows], embeddings)
+            for (plan, n), probability, embedding in zip(todo, probabilities, embeddings, strict=True):
+                if plan.best is None or probability > plan.best.probability:
+                    plan.best = _Scored(float(probability), plan.windows[n], embedding, False)
+        return [plan.best for plan in plans if plan.best is not None]
+
+    def _read(self, texts: Sequence[str]) -> tuple[list[_Plan], sparse.csr_matrix, sparse.csr_matrix]:
+        """Each text's windows, and n-gram features of every whole text and of every window.
+
+        One n-gram pass over the windows: a text's n-gram counts are the sum of its windows'
+        (windows split at white space; only word pairs across a window boundary are lost), so
+        the whole text is read once and the first pass still sees all of it.
+        """
+        totals = self._count_tokens(texts)
+        plans = [
+            _Plan(i, chunks.windows(text, self.spec.max_tokens, self._count_tokens, total=total))
+            for i, (text, total) in enumerate(zip(texts, totals, strict=True))
+        ]
+        counts = self.ngrams.counts([w.of(texts[plan.index]) for plan in plans for w in plan.windows])
+        starts = np.cumsum([0, *(len(plan.windows) for plan in plans)])
+        for plan in plans:
+            plan.rows = np.arange(starts[plan.index], starts[plan.index + 1])
+        owner = np.repeat(np.arange(len(plans)), np.diff(starts))
+        ones = np.ones(len(owner), np.float32)
+        sums = sparse.csr_matrix((ones, (owner, np.arange(len(owner)))), shape=(len(plans), len(owner)))
+        return plans, self.ngrams.weigh(sums @ counts), self.ngrams.weigh(counts)
+
+    def _first_pass(self, grams: sparse.csr_matrix) -> np.ndarray:
+        return _sigmoid(grams @ self.first_pass_coef + self.first_pass_intercept)
+
+    def _full_head(self, grams: sparse.csr_matrix, embeddings: np.ndarray) -> np.ndarray:
+        n_features = self.ngrams.dim
+        logits = grams @ self.coef[:n_features] + embeddings @ self.coef[n_features:] + self.intercept
+        return _sigmoid(np.asarray(logits).ravel())
 
     def _count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts), add_special_tokens=False)]

@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
-from services.classifier import artefact, card, evaluate
+from services.classifier import artefact, card, chunks, evaluate
 from services.classifier.data import Example, require_both_classes
 from services.classifier.encoder import EncoderSpec, OnnxEncoder, TorchEncoder
 from services.classifier.features import NgramConfig, Ngrams
@@ -80,7 +80,8 @@ def _same_encoder(model_dir: Path, spec: EncoderSpec) -> bool:
 def embed(encoder: OnnxEncoder, texts: Sequence[str], *, progress: bool = True) -> np.ndarray:
     """Encoder features, cached in var/ per (encoder file, text) so experiments do not re-encode."""
     encoder_key = artefact.sha256(encoder.model_file)[:16]
-    cache_file = EMBEDDING_CACHE / f"{encoder_key}.npz"
+    # "-rows": features of one text per encoder run (older cache files mixed texts in a batch).
+    cache_file = EMBEDDING_CACHE / f"{encoder_key}-rows.npz"
     keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
     known: dict[str, np.ndarray] = {}
     if cache_file.exists():
@@ -231,6 +232,7 @@ def train(
         "high_threshold": round(high, 6),
         "recall_target": config.recall_target,
         "first_pass": {"cutoff": None if cutoff is None else round(cutoff, 6)},
+        "long_texts": {"max_encoded_windows": chunks.MAX_ENCODED_WINDOWS},
         "metrics": metrics,
         "training": {
             "rows": len(examples),

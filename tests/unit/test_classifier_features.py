@@ -68,3 +68,25 @@ def test_language_detection_says_nl_en_other_or_unknown() -> None:
     assert language.detect("I am still waiting for a reply from the council.") == "en"
     assert language.detect("Ich warte immer noch auf eine Antwort von der Gemeinde.") == "other"
     assert language.detect("12345") is None
+
+
+def test_the_encoder_reads_the_most_suspicious_windows_first() -> None:
+    assert chunks.encoding_order([0.5, 0.2, 0.9, 0.7], screen=0.1, budget=3) == [2, 3, 0]
+
+
+def test_windows_the_first_pass_settles_are_not_encoded() -> None:
+    assert chunks.encoding_order([0.5, 0.05, 0.3, 0.01], screen=0.1, budget=3) == [0, 2]
+
+
+def test_the_opening_window_is_always_within_the_budget() -> None:
+    assert chunks.encoding_order([0.01, 0.9, 0.8, 0.7, 0.6], screen=0.1, budget=2) == [1, 0]
+
+
+def test_a_texts_ngram_counts_are_its_windows_counts_but_for_word_pairs_across_windows() -> None:
+    ngrams = Ngrams.fit(["een twee drie", "vier vijf"], NgramConfig(n_features=2**12))
+    text = "Eerste zin hier. Tweede zin daar. Derde zin."
+    windows = [chunks.Span(0, 16), chunks.Span(17, 33), chunks.Span(34, len(text))]
+    parts = ngrams.counts([w.of(text) for w in windows]).toarray().sum(axis=0)
+    whole = ngrams.counts([text]).toarray()[0]
+    across = sorted({ngrams.word_column("hier tweede"), ngrams.word_column("daar derde")})
+    assert np.flatnonzero(parts != whole).tolist() == across

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from services.classifier import registry
@@ -84,3 +85,28 @@ def test_an_organisation_threshold_overrides_the_models(classifier: Classifier) 
 def test_the_same_text_twice_gets_the_same_verdict(classifier: Classifier) -> None:
     first, second = classifier.score([COMPLAINTS[1], COMPLAINTS[1]])
     assert first.probability == second.probability and first.phrases == second.phrases
+
+
+def test_a_long_email_goes_through_the_encoder_at_most_its_window_budget(
+    classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    neutral = "Wij hebben op 3 maart een nieuwe schutting geplaatst aan de achterkant van de tuin. " * 30
+    text = neutral + "Ik heb al drie keer gebeld en niemand belt terug. Dit is echt onacceptabel."
+    encoded: list[str] = []
+    encode = classifier.encoder.encode
+
+    def counting(pieces, batch_size=64):  # type: ignore[no-untyped-def]
+        encoded.extend(pieces)
+        return encode(pieces, batch_size=batch_size)
+
+    monkeypatch.setattr(classifier.encoder, "encode", counting)
+    verdict = classifier.score([text])[0]
+    assert 1 <= len(encoded) <= classifier.max_encoded_windows
+    assert verdict.flagged
+
+
+def test_a_texts_features_do_not_depend_on_the_texts_beside_it(classifier: Classifier) -> None:
+    text = COMPLAINTS[0]
+    alone = classifier.encoder.encode([text])[0]
+    beside_others = classifier.encoder.encode([NEUTRAL[1], text, COMPLAINTS[1] * 5])[1]
+    assert np.array_equal(alone, beside_others)
