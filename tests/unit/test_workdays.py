@@ -37,3 +37,17 @@ def test_the_deadline_is_the_end_of_the_office_day_in_utc() -> None:
     due = add_working_days(local(2026, 11, 24), 1)
     assert due.tzinfo == dt.UTC
     assert due.astimezone(AMSTERDAM).hour == 17
+
+
+def test_liberation_day_is_a_holiday_every_year_not_only_in_lustrum_years() -> None:
+    assert not is_working_day(dt.date(2026, 5, 5))  # a Tuesday; the holidays package skips 2026
+    assert due_date(local(2026, 5, 4), 1) == dt.date(2026, 5, 6)
+
+
+def test_good_friday_counts_as_a_holiday_for_legal_deadlines() -> None:
+    assert not is_working_day(dt.date(2026, 4, 3))  # Atw art. 3(2)
+
+
+def test_a_bridge_day_equated_by_decree_is_skipped() -> None:
+    # Ascension Day Thu 14 May 2026; Fri 15 May is equated with a holiday by decree.
+    assert due_date(local(2026, 5, 13), 1) == dt.date(2026, 5, 18)
