@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from services.router import notify_commands
 from shared.exceptions import SignaalError
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(demo_app, name="demo")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(notify_commands.notify_app, name="notify")
+app.add_typer(notify_commands.patterns_app, name="patterns")
 
 DEMO_LOGIN_FILE = Path("var/demo-login.txt")
 

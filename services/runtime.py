@@ -13,6 +13,7 @@ import uvicorn
 from services.classifier.stage import ClassifyStage
 from services.ingest import connectors as connector_kinds
 from services.ingest import runner
+from services.router import scheduler, waiting
 from services.router.departments import sync_departments
 from services.router.stage import RouteStage
 from shared import config as org_config
@@ -85,7 +86,12 @@ def run_stage(context: Context, stage_name: str, stop: threading.Event) -> None:
     """Run one pipeline stage's worker in this thread until `stop`."""
     if stage_name == "route":
         sync_departments(context.database, context.config)
-    stage = STAGES[stage_name]()
+        # Signals nobody could take yet get a handler as soon as one is available.
+        interval = context.config.routing.waiting_check_seconds
+        start_thread("router:waiting", lambda: waiting.run(context.database, stop, interval=interval))
+        # Escalations, the daily digest and same-problem grouping (safe beside other route workers).
+        scheduler.start(context.database, context.settings, stop)
+    stage = RouteStage.from_config(context.config) if stage_name == "route" else STAGES[stage_name]()
     if isinstance(stage, ClassifyStage) and not stage.interim:
         # Load and validate the model now: a broken artefact stops start-up instead of failing items.
         stage.classifier()

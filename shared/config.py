@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from shared.exceptions import ConfigError
 
@@ -41,25 +49,90 @@ class Handler(Strict):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
     departments: list[str] = Field(min_length=1)
-    capacity: int = Field(default=10, ge=0)
-    languages: list[str] = ["nl"]
+    # Open follow-ups at most; 0 keeps the handler out of automatic routing.
+    capacity: int = Field(default=10, ge=0, le=10_000)
+    languages: list[str] = Field(default=["nl"], min_length=1)
     absences: list[Absence] = []
 
+    @field_validator("languages")
+    @classmethod
+    def _lower_case_languages(cls, languages: list[str]) -> list[str]:
+        return [language.strip().lower() for language in languages]
 
-class Rule(Strict):
-    """A named routing rule; every condition given must hold."""
+    @field_validator("absences")
+    @classmethod
+    def _absences_end_after_start(cls, absences: list[Absence]) -> list[Absence]:
+        for absence in absences:
+            if absence.end < absence.start:
+                raise ValueError(f"an absence ends ({absence.end}) before it starts ({absence.start})")
+        return absences
 
-    name: str = Field(min_length=1)
-    description: str = ""
-    department: str
+
+# Long patterns are where catastrophic backtracking hides; matching is also time-boxed (router.rules).
+REGEX_MAX_PATTERN = 500
+
+
+class RuleConditions(Strict):
+    """What a rule looks at; every condition given must hold, any value in a list will do."""
+
     channel: list[str] | None = None
     language: list[str] | None = None
     department_hint: str | None = None
     keywords: list[str] | None = None
-    regex: str | None = None
+    regex: str | None = Field(default=None, max_length=REGEX_MAX_PATTERN)
     sender: list[str] | None = None
     sender_domain: list[str] | None = None
-    band: list[str] | None = None
+    band: list[Literal["high", "possible", "none"]] | None = None
+
+    @field_validator("regex")
+    @classmethod
+    def _valid_regex(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            check_regex(pattern)
+        return pattern
+
+    @field_validator("channel", "language", "sender", "sender_domain")
+    @classmethod
+    def _lower_case(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else [v.strip().lower().lstrip("@") for v in values]
+
+    @field_validator("keywords")
+    @classmethod
+    def _no_empty_keywords(cls, keywords: list[str] | None) -> list[str] | None:
+        if keywords is not None and not all(k.strip() for k in keywords):
+            raise ValueError("keywords must not be empty")
+        return keywords
+
+
+def check_regex(pattern: str) -> None:
+    """ValueError naming the problem when `pattern` does not compile (`regex` module syntax)."""
+    import regex
+
+    try:
+        regex.compile(pattern)
+    except regex.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+
+
+class Rule(RuleConditions):
+    """A named routing rule: if every condition given holds, the signal goes to `department`."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    department: str = Field(min_length=1)
+
+    def conditions(self) -> dict[str, Any]:
+        """The conditions as stored in the database (only those given)."""
+        return self.model_dump(include=set(RuleConditions.model_fields), exclude_none=True)
+
+
+class Routing(Strict):
+    """How the router decides when no rule matches, and how often it retries the waiting queue."""
+
+    # The classifier's department hint decides only at or above this score.
+    hint_threshold: float = Field(default=0.5, gt=0, le=1)
+    # Seconds between passes that give waiting signals to handlers who became available.
+    waiting_check_seconds: float = Field(default=60, ge=1, le=3600)
 
 
 class ConnectorEntry(BaseModel):
@@ -155,6 +228,7 @@ class OrganisationConfig(Strict):
     departments: list[Department] = []
     handlers: list[Handler] = []
     rules: list[Rule] = []
+    routing: Routing = Routing()
     receipts: Receipts = Receipts()
 
     @field_validator("connectors")
@@ -174,6 +248,25 @@ class OrganisationConfig(Strict):
         if duplicates:
             raise ValueError(f"department names must be unique; repeated: {', '.join(duplicates)}")
         return departments
+
+    @model_validator(mode="after")
+    def _routing_references(self) -> OrganisationConfig:
+        known = {d.name for d in self.departments} | {self.default_department}
+        for index, handler in enumerate(self.handlers):
+            for name in handler.departments:
+                if name not in known:
+                    raise ValueError(f"handlers[{index}].departments: unknown department {name!r}")
+        for index, rule in enumerate(self.rules):
+            if rule.department not in known:
+                raise ValueError(f"rules[{index}].department: unknown department {rule.department!r}")
+        for field, names in (
+            ("handlers", [h.email.lower() for h in self.handlers]),
+            ("rules", [r.name for r in self.rules]),
+        ):
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"{field} must be unique; repeated: {', '.join(duplicates)}")
+        return self
 
 
 def load_config(path: Path | None) -> OrganisationConfig:

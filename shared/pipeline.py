@@ -217,32 +217,36 @@ def _describe_error() -> str:
 
 def retry_failed(database: Database, *, stage: Stage | None = None, actor: str = "cli") -> int:
     """Put failed items back into their stage's input state; returns how many moved."""
-    moved = 0
     with database.transaction() as session:
-        for failed_stage, input_state in STAGE_INPUT.items():
-            if stage is not None and failed_stage != stage:
-                continue
-            result = session.execute(
-                update(Message)
-                .where(Message.state == State.failed, Message.failed_stage == failed_stage.value)
-                .values(
-                    state=input_state,
-                    failed_stage=None,
-                    error=None,
-                    lease_owner=None,
-                    lease_until=None,
-                    state_changed_at=utcnow(),
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount:
-                session.add(
-                    AuditEntry(
-                        actor=actor,
-                        action="retry",
-                        object_type="messages",
-                        detail={"stage": failed_stage.value, "count": result.rowcount},
-                    )
-                )
-            moved += result.rowcount
+        return retry_in(session, stage=stage, actor=actor)
+
+
+def retry_in(
+    session: Session, *, stage: Stage | None = None, ids: Sequence[int] | None = None, actor: str = "cli"
+) -> int:
+    """`retry_failed` inside the caller's transaction, optionally only for the items `ids` (the ops page)."""
+    moved = 0
+    for failed_stage, input_state in STAGE_INPUT.items():
+        if stage is not None and failed_stage != stage:
+            continue
+        failed_here = (Message.state == State.failed, Message.failed_stage == failed_stage.value)
+        query = update(Message).where(*failed_here)
+        if ids is not None:
+            query = query.where(Message.id.in_(list(ids)))
+        result = session.execute(
+            query.values(
+                state=input_state,
+                failed_stage=None,
+                error=None,
+                lease_owner=None,
+                lease_until=None,
+                state_changed_at=utcnow(),
+            ).execution_options(synchronize_session=False)
+        )
+        if result.rowcount:
+            detail: dict[str, Any] = {"stage": failed_stage.value, "count": result.rowcount}
+            if ids is not None:
+                detail["ids"] = sorted(ids)
+            session.add(AuditEntry(actor=actor, action="retry", object_type="messages", detail=detail))
+        moved += result.rowcount
     return moved

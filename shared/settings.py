@@ -7,6 +7,7 @@ named by `SIGNAAL_CONFIG` (see `shared.config`).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from enum import StrEnum
 from pathlib import Path
@@ -83,6 +84,19 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=30.0, gt=0)
     # A CA bundle for a relay whose certificate an internal CA signed.
     smtp_ca_file: Path | None = None
+
+    # Router notifications: the daily digest goes out on working days from this Amsterdam time;
+    # digest and escalation checks run this often in `signaal run` and the route worker.
+    notify_digest_time: dt.time = dt.time(8, 0)
+    notify_check_seconds: float = Field(default=300.0, ge=5, le=3600)
+    # Persistent contact: at least this many signals from one sender within this many days.
+    persistent_contact_messages: int = Field(default=3, ge=2, le=1000)
+    persistent_contact_days: int = Field(default=30, ge=1, le=366)
+    # Same problem, several citizens: signals this close (0–1, see bench/patterns_threshold.py)
+    # within this many days are grouped; the grouping pass runs this often.
+    group_threshold: float = Field(default=0.30, gt=0, lt=1)
+    group_days: int = Field(default=30, ge=1, le=366)
+    group_check_seconds: float = Field(default=15.0, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Settings:

@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from starlette.middleware.sessions import SessionMiddleware
 
-from services.api import auth, health
+from services.api import auth, docs, errors, health
+from services.api.access import views as access_views
 from services.api.connectors import metrics as connector_metrics
 from services.api.connectors import views as connector_views
-from services.api.deps import LoginRequired
+from services.api.deps import LoginRequired, optional_user
+from services.api.followups import views as followup_pages
+from services.api.insights import views as insight_views
 from services.api.intake import api_views as intake_api
 from services.api.intake import views as intake_views
 from services.api.intake.deps import Intake
+from services.api.ops import views as ops_views
+from services.api.patterns import views as pattern_views
+from services.api.routing import views as routing_views
+from services.api.routing import work_views as follow_up_views
+from services.api.signals import bulk_assign
 from services.api.signals import views as signal_views
+from services.router.exceptions import RoutingError
 from shared import metrics
 from shared.config import OrganisationConfig
 from shared.db import Database
+from shared.models import User
 from shared.settings import Environment, Settings
 
 SESSION_MAX_AGE = 8 * 3600  # one working day
@@ -45,7 +56,7 @@ def create_app(
         title="Signaal",
         version="0.1.0",
         description="Complaint-recognition inbox: signals, follow-ups, connectors.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by services.api.docs without a CDN or inline script
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -80,16 +91,35 @@ def create_app(
     async def to_login(request: Request, _exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
+    errors.install(app)
+
     @app.get("/", include_in_schema=False)
-    def home() -> Response:
-        return RedirectResponse("/queue", status_code=303)
+    def home(user: Annotated[User | None, Depends(optional_user)]) -> Response:
+        # Ops has no queue to start from: its dashboard is its home.
+        target = "/ops" if user is not None and user.role == "ops" else "/queue"
+        return RedirectResponse(target, status_code=303)
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(health.router)
     app.include_router(auth.router)
+    app.include_router(docs.router)
+    app.include_router(access_views.pages)
+    app.include_router(access_views.api)
+    app.include_router(bulk_assign.pages)
+    app.include_router(bulk_assign.api)
     app.include_router(signal_views.pages)
     app.include_router(signal_views.api)
     app.include_router(intake_views.router)
     app.include_router(intake_api.router)
     app.include_router(connector_views.api)
+    app.include_router(routing_views.api)
+    app.include_router(follow_up_views.api)
+    app.add_exception_handler(RoutingError, routing_views.error_response)
+    app.include_router(pattern_views.api)
+    app.include_router(followup_pages.pages)
+    app.include_router(followup_pages.api)
+    app.include_router(ops_views.pages)
+    app.include_router(ops_views.api)
+    app.include_router(insight_views.pages)
+    app.include_router(insight_views.api)
     return app

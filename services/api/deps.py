@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the database session, the current user, role checks, CSRF."""
+"""FastAPI dependencies: the database session, the current user (cookie or API token), roles, CSRF."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import secrets
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Form, HTTPException, Request, status
+from fastapi import Depends, Form, HTTPException, Path, Query, Request, status
 from sqlalchemy.orm import Session
 
+from services.api.access import tokens as api_tokens
 from services.api.users import Role
 from shared.db import Database
 from shared.models import User
@@ -26,24 +27,67 @@ def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterato
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+# Ids in paths and queries: beyond BIGINT the databases would fail (a 500), not refuse (a 422).
+MAX_ID = 2**62
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+OptionalQueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+class CsrfRefused(HTTPException):
+    """A form post or cookie-session API call without the session's CSRF token."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status.HTTP_403_FORBIDDEN, detail)
+
 
 class LoginRequired(Exception):
     """Raised for a page (not an API call) that needs a login; answered with a redirect."""
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer …` header, if the request has one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
 def _current_user(request: Request, session: SessionDep) -> User:
+    is_api = request.url.path.startswith("/api/")
+    token = bearer_token(request) if is_api else None
+    if token is not None:
+        # A bearer token decides alone: a cookie riding along must not rescue a bad token.
+        user = api_tokens.authenticate(db_session=session, token=token)
+        if user is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "The API token is unknown or revoked; ask an admin for a new one.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return user
     user_id = request.session.get("user_id")
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.active:
-        if request.url.path.startswith("/api/"):
+        if is_api:
             raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "Log in first.", headers={"WWW-Authenticate": "Cookie"}
+                status.HTTP_401_UNAUTHORIZED,
+                "Log in first, or send an API token as 'Authorization: Bearer <token>'.",
+                headers={"WWW-Authenticate": "Bearer"},
             )
         raise LoginRequired()
+    request.state.user = user
     return user
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    """The logged-in user of a public page, if any (for the page's header)."""
+    user_id = request.session.get("user_id")
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is not None and user.active:
+        request.state.user = user
+        return user
+    return None
 
 
 def require_role(*roles: Role) -> Callable[[User], User]:
@@ -55,6 +99,8 @@ def require_role(*roles: Role) -> Callable[[User], User]:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "Your role does not give access to this page.")
         return user
 
+    # Read by the security tests, which walk every route and try each role.
+    check.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
     return check
 
 
@@ -68,11 +114,24 @@ def csrf_token(request: Request) -> str:
 
 
 def verify_csrf(request: Request, csrf_token_field: Annotated[str, Form(alias="csrf_token")] = "") -> None:
-    """Refuse a form post whose token does not match the session's."""
+    """Refuse a form post whose token does not match the session's.
+
+    API calls with a bearer token need none: a browser never adds that header on its own,
+    so another site cannot forge such a call.
+    """
+    if request.url.path.startswith("/api/") and bearer_token(request) is not None:
+        return
     expected = request.session.get("csrf", "")
     sent = csrf_token_field or request.headers.get("x-csrf-token", "")
     if not expected or not hmac.compare_digest(expected, sent):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "The form expired or did not come from Signaal; reload the page and try again.",
-        )
+        raise CsrfRefused("The form expired or did not come from Signaal; reload the page and try again.")
+
+
+def verify_api_csrf(request: Request) -> None:
+    """CSRF for JSON API calls: a cookie session must send its token in `X-CSRF-Token`."""
+    if bearer_token(request) is not None:
+        return
+    expected = request.session.get("csrf", "")
+    sent = request.headers.get("x-csrf-token", "")
+    if not expected or not hmac.compare_digest(expected, sent):
+        raise CsrfRefused("Send the session's CSRF token in the X-CSRF-Token header, or use an API token.")

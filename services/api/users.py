@@ -27,6 +27,14 @@ class UserExists(ValueError):
     """A user with this name already exists."""
 
 
+class UserNotFound(LookupError):
+    """There is no user with this id."""
+
+
+class CannotDeactivateSelf(ValueError):
+    """You cannot deactivate your own account (another admin can)."""
+
+
 def get_by_username(*, db_session: Session, username: str) -> User | None:
     """The user with this name, or None."""
     return db_session.scalars(select(User).where(User.username == username)).one_or_none()
@@ -52,6 +60,26 @@ def create(*, db_session: Session, username: str, password: str, role: Role, act
             detail={"username": username, "role": role.value},
         )
     )
+    return user
+
+
+def get_all(*, db_session: Session) -> list[User]:
+    """Every user, by name."""
+    return list(db_session.scalars(select(User).order_by(User.username)))
+
+
+def deactivate(*, db_session: Session, user_id: int, actor: User) -> User:
+    """Stop a user logging in or using their API tokens; the account and its history stay."""
+    user = db_session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    if user.id == actor.id:
+        raise CannotDeactivateSelf(CannotDeactivateSelf.__doc__)
+    if user.active:
+        user.active = False
+        db_session.add(
+            AuditEntry(actor=actor.username, action="user.deactivate", object_type="users", object_id=user.id)
+        )
     return user
 
 

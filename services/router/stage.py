@@ -1,9 +1,10 @@
 """The route stage: `classified → routed`.
 
-INTERIM routing rule, until rules and load-aware handler choice land: every
-signal goes to the default department's queue (no handler yet), with an
-informal follow-up due in that department's number of working days. The
-assignment says so in words, so nobody mistakes it for a routing decision.
+Each flagged message becomes a signal, sent to a department by the routing
+rules (then the classifier's department hint, then the default team) and to the
+least loaded available handler there, or to the team's waiting queue. It gets an
+informal follow-up: contact the citizen personally within the department's
+number of working days. Re-running the stage on a routed message changes nothing.
 """
 
 from __future__ import annotations
@@ -13,18 +14,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.router.departments import default_department
+from services.router import patterns, route
 from shared import workdays
-from shared.models import Assignment, Classification, FollowUp, Message, Signal, utcnow
+from shared.config import OrganisationConfig, Routing
+from shared.models import Classification, Department, FollowUp, Message, Signal, utcnow
 from shared.pipeline import StageBase
 from shared.states import Stage, State
-
-INTERIM_RULE = "interim-default-team"
 
 
 class RouteStage(StageBase):
     stage = Stage.route
     input_state = State.classified
+
+    def __init__(self, routing: Routing | None = None) -> None:
+        self.routing = routing or Routing()
+
+    @classmethod
+    def from_config(cls, config: OrganisationConfig) -> RouteStage:
+        return cls(config.routing)
 
     def dispose(self, session: Session, message: Message, prepared: Any) -> State:
         if session.scalar(select(Signal.id).where(Signal.message_id == message.id)) is not None:
@@ -35,27 +42,18 @@ class RouteStage(StageBase):
             .order_by(Classification.id.desc())
             .limit(1)
         ).one()
-        department = default_department(session)
-        signal = Signal(
-            message_id=message.id,
-            band=classification.band,
-            score=classification.score,
-            department_id=department.id,
-        )
+        signal = Signal(message_id=message.id, band=classification.band, score=classification.score)
         session.add(signal)
         session.flush()
-        session.add(
-            Assignment(
-                signal_id=signal.id,
-                department_id=department.id,
-                handler_id=None,
-                rule=INTERIM_RULE,
-                reason=(
-                    f"Interim rule: every signal goes to the queue of the default team "
-                    f"'{department.name}' until routing rules are configured."
-                ),
-            )
+        patterns.on_routed(session, signal=signal, message=message)  # persistent contact; before the mail
+        assignment = route.route(
+            session,
+            signal=signal,
+            message=message,
+            facts=route.facts_for(message, classification),
+            hint_threshold=self.routing.hint_threshold,
         )
+        department = session.get_one(Department, assignment.department_id)
         session.add(
             FollowUp(
                 signal_id=signal.id,

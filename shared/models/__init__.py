@@ -7,9 +7,11 @@ from shared.models.operations import (
     AuditEntry,
     ConnectorCursor,
     ConnectorHealth,
+    LoginThrottle,
     Notification,
     User,
 )
+from shared.models.patterns import SignalPattern
 from shared.models.routing import (
     Absence,
     Assignment,
@@ -37,12 +39,14 @@ __all__ = [
     "FollowUp",
     "FollowUpEvent",
     "Handler",
+    "LoginThrottle",
     "Message",
     "ModelVersion",
     "Notification",
     "RoutingRule",
     "Signal",
     "SignalGroup",
+    "SignalPattern",
     "User",
     "utcnow",
 ]

@@ -59,8 +59,21 @@ class ApiToken(IdMixin, CreatedMixin, Base):
     user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)  # sha256 of the token
+    # The token's first characters, so people can tell tokens apart without seeing them again.
+    prefix: Mapped[str] = mapped_column(String(16), default="")
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginThrottle(IdMixin, Base):
+    """Failed logins per username and per client address, shared by every API process."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), unique=True)  # "user:<name>" or "ip:<address>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Notification(IdMixin, CreatedMixin, Base):

@@ -98,6 +98,9 @@ class Signal(IdMixin, CreatedMixin, Base):
     handler_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("handlers.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("signal_groups.id", ondelete="SET NULL"))
     persistent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set while the signal waits in its department's queue for an available handler (never NULL
+    # handler without it, unless closed); the router's waiting pass assigns these oldest first.
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     message: Mapped[Any] = relationship("Message", lazy="joined")
@@ -114,7 +117,10 @@ class Assignment(IdMixin, CreatedMixin, Base):
     department_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("departments.id"))
     handler_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("handlers.id"))
     rule: Mapped[str] = mapped_column(String(200))  # rule name, "department-hint", "default", "manual"
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)  # in the organisation's language (Dutch)
+    # The same as parts, [{"key": ..., "params": {...}}], rendered in the reader's language by
+    # services.router.explain; empty on rows from before it (those show `reason`).
+    explanation: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     assigned_by: Mapped[str] = mapped_column(String(200), default="system:router")
 
 
@@ -142,6 +148,9 @@ class FollowUpEvent(IdMixin, CreatedMixin, Base):
     follow_up_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("follow_ups.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(20))  # phone, email, visit, note, status
+    kind: Mapped[str] = mapped_column(String(20))  # phone, email, visit, note, extension
     note: Mapped[str] = mapped_column(Text, default="")
+    # Set when the event moved the follow-up on (e.g. open → contacted).
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(200))

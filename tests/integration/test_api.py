@@ -2,65 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from services.api import users
 from services.api.app import create_app
-from services.classifier.stage import ClassifyStage
-from services.ingest.sink import Sink
-from services.router.departments import sync_departments
-from services.router.stage import RouteStage
-from shared.config import OrganisationConfig
 from shared.db import Database
-from shared.pipeline import Worker
 from shared.settings import Settings
-from tests.conftest import make_incoming
-
-PASSWORD = "correct horse battery"
+from tests.staff import PASSWORD, csrf_from, log_in, seed_signals, staff_client
 
 
 @pytest.fixture
 def client(database: Database) -> Iterator[TestClient]:
-    with database.transaction() as session:
-        for role in users.Role:
-            users.create(db_session=session, username=role.value, password=PASSWORD, role=role)
-    app = create_app(Settings(secret_key="test-secret-" + "x" * 32), database)
-    with TestClient(app, base_url="http://127.0.0.1") as test_client:
+    with staff_client(database) as test_client:
         yield test_client
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-def log_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
-    token = csrf_from(client.get("/login").text)
-    response = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-
-
-def seed_signals(database: Database) -> None:
-    Sink(database, "test").store(
-        [
-            make_incoming("Al weken geen reactie, dit is belachelijk.", channel="email"),
-            make_incoming("Third time I'm asking: still no answer.", channel="social"),
-            make_incoming("Wat zijn de openingstijden?", channel="webform"),
-        ]
-    )
-    sync_departments(database, OrganisationConfig())
-    Worker(ClassifyStage(), database).drain()
-    Worker(RouteStage(), database).drain()
 
 
 def test_healthz_answers_without_login(client: TestClient) -> None:

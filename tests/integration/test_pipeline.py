@@ -63,7 +63,7 @@ def test_a_message_moves_through_every_stage_and_is_routed(database: Database) -
         assert signal.band in {"high", "possible"}
         assignment = session.scalars(select(Assignment)).one()
         assert assignment.department_id == signal.department_id
-        assert "default team 'Frontoffice'" in assignment.reason
+        assert assignment.rule == "default-team" and "standaardteam Frontoffice" in assignment.reason
         follow_up = session.scalars(select(FollowUp)).one()
         assert follow_up.due_at > utcnow()
         classification = session.scalars(

@@ -1,69 +1,185 @@
-"""Reading the signal queue."""
+"""Reading the signal queue: filters, search, sort, pages and counts per status."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
+import datetime as dt
+import re
+from typing import Any
+
+from sqlalchemy import Select, and_, func, literal_column, null, or_, select
 from sqlalchemy.orm import Session
 
 from services.api.signals.schemas import SignalFilter, SignalPage, SignalRead
-from shared.models import FollowUp, Message, Signal
+from shared.models import Department, FollowUp, Handler, Message, Signal
+
+OPEN_FOLLOW_UP = ("open", "contacted")
+_WORD = re.compile(r"[^\s]+")
+_TOKEN = re.compile(r"\w+")
+# The same expression as the index ix_messages_search (shared.models.messages), so PostgreSQL uses it.
+_SEARCH_VECTOR = literal_column(
+    "to_tsvector('simple'::regconfig, "
+    "(((messages.subject || ' ') || messages.sender_name) || ' ') || messages.text)"
+)
 
 
-def _filtered(query: Select, filters: SignalFilter) -> Select:  # type: ignore[type-arg]
-    if filters.status:
+def _due_dates() -> Any:
+    """Each signal's earliest open follow-up deadline, as a subquery to join."""
+    return (
+        select(FollowUp.signal_id, func.min(FollowUp.due_at).label("due_at"))
+        .where(FollowUp.status.in_(OPEN_FOLLOW_UP))
+        .group_by(FollowUp.signal_id)
+        .subquery()
+    )
+
+
+def _search(q: str, dialect: str) -> Any:
+    """Find `q` in subject, text, sender or reference.
+
+    PostgreSQL: every word as a prefix in the GIN-indexed tsvector of subject, sender name and
+    text, or `q` as a whole equal to a reference or sender address (both indexed).
+    SQLite: every word somewhere in one of those columns (LIKE; fine at SQLite's scale).
+    """
+    q = q.strip()
+    if dialect == "postgresql":
+        exact = or_(Message.reference == q.upper(), Message.sender_address.in_({q, q.lower()}))
+        words = _TOKEN.findall(q)[:10]
+        if not words:
+            return exact
+        # Only word characters reach to_tsquery, so its own syntax cannot be injected.
+        query = " & ".join(f"{word}:*" for word in words)
+        return or_(
+            exact, _SEARCH_VECTOR.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), query))
+        )
+    conditions = []
+    for word in _WORD.findall(q)[:10]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        columns = (
+            Message.subject,
+            Message.text,
+            Message.sender_name,
+            Message.sender_address,
+            Message.reference,
+        )
+        conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+    return and_(*conditions)
+
+
+def _filtered(query: Select, filters: SignalFilter, dialect: str, *, with_status: bool = True) -> Select:  # type: ignore[type-arg]
+    if with_status and filters.status:
         query = query.where(Signal.status == filters.status)
     if filters.band:
         query = query.where(Signal.band == filters.band)
     if filters.department_id is not None:
         query = query.where(Signal.department_id == filters.department_id)
+    if filters.handler_id is not None:
+        query = query.where(Signal.handler_id == filters.handler_id)
     if filters.channel:
         query = query.where(Message.channel == filters.channel)
-    if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        query = query.where(or_(Message.subject.ilike(pattern), Message.text.ilike(pattern)))
+    if filters.language:
+        query = query.where(Message.language == filters.language)
+    if filters.q and filters.q.strip():
+        query = query.where(_search(filters.q, dialect))
     return query
 
 
+def _dialect(db_session: Session) -> str:
+    return db_session.get_bind().dialect.name
+
+
+def status_counts(*, db_session: Session, filters: SignalFilter) -> dict[str, int]:
+    """Signals per status under every filter but the status itself."""
+    query = select(Signal.status, func.count()).select_from(Signal)
+    if filters.channel or filters.language or (filters.q and filters.q.strip()):
+        query = query.join(Signal.message)  # only these filters read the message
+    query = _filtered(
+        query,
+        filters,
+        _dialect(db_session),
+        with_status=False,
+    ).group_by(Signal.status)
+    counts = {status: n for status, n in db_session.execute(query).all()}
+    return {"new": 0, "confirmed": 0, "dismissed": 0, **counts}
+
+
 def get_page(*, db_session: Session, filters: SignalFilter) -> SignalPage:
-    """One page of signals matching `filters`, newest first, with the total count."""
-    base = select(Signal).join(Signal.message)
-    total = (
-        db_session.scalar(_filtered(select(func.count()).select_from(Signal).join(Signal.message), filters))
-        or 0
-    )
-    signals = db_session.scalars(
-        _filtered(base, filters)
-        .order_by(Signal.created_at.desc(), Signal.id.desc())
-        .offset((filters.page - 1) * filters.per_page)
-        .limit(filters.per_page)
+    """One page of signals matching `filters`, in the chosen order, with the counts."""
+    dialect = _dialect(db_session)
+    if filters.sort == "due":
+        # Only this order needs every signal's deadline; the others look up one page's worth.
+        due = _due_dates()
+        query = _filtered(
+            select(Signal, due.c.due_at).join(Signal.message).outerjoin(due, due.c.signal_id == Signal.id),
+            filters,
+            dialect,
+        ).order_by(due.c.due_at.is_(None), due.c.due_at.asc(), Signal.id.asc())  # no deadline: last
+    else:
+        order = {
+            "newest": (Signal.created_at.desc(), Signal.id.desc()),
+            "oldest": (Signal.created_at.asc(), Signal.id.asc()),
+            "score": (Signal.score.desc(), Signal.id.desc()),
+        }[filters.sort]
+        query = _filtered(select(Signal, null()).join(Signal.message), filters, dialect).order_by(*order)
+    rows = db_session.execute(
+        query.offset((filters.page - 1) * filters.per_page).limit(filters.per_page)
     ).all()
-    due = _open_due_dates(db_session, [s.id for s in signals])
-    items = [
-        SignalRead(
-            id=s.id,
-            reference=s.message.reference,
-            status=s.status,
-            band=s.band,
-            score=s.score,
-            channel=s.message.channel,
-            subject=s.message.subject,
-            snippet=s.message.text[:200],
-            department=s.department.name if s.department else None,
-            handler=s.handler.name if s.handler else None,
-            created_at=s.created_at,
-            due_at=due.get(s.id),
-        )
-        for s in signals
-    ]
-    return SignalPage(items=items, total=total, page=filters.page, per_page=filters.per_page)
+    if filters.sort != "due":
+        due_dates = _open_due_dates(db_session, [signal.id for signal, _ in rows])
+        rows = [(signal, due_dates.get(signal.id)) for signal, _ in rows]
+    counts = status_counts(db_session=db_session, filters=filters)
+    total = counts[filters.status] if filters.status else sum(counts.values())
+    return SignalPage(
+        items=[to_read(signal, due_at) for signal, due_at in rows],
+        total=total,
+        page=filters.page,
+        per_page=filters.per_page,
+        counts=counts,
+    )
 
 
-def _open_due_dates(db_session: Session, signal_ids: list[int]) -> dict[int, object]:
+def _open_due_dates(db_session: Session, signal_ids: list[int]) -> dict[int, dt.datetime]:
     if not signal_ids:
         return {}
     rows = db_session.execute(
         select(FollowUp.signal_id, func.min(FollowUp.due_at))
-        .where(FollowUp.signal_id.in_(signal_ids), FollowUp.status.in_(["open", "contacted"]))
+        .where(FollowUp.signal_id.in_(signal_ids), FollowUp.status.in_(OPEN_FOLLOW_UP))
         .group_by(FollowUp.signal_id)
     ).all()
-    return dict(rows)
+    return {signal_id: due_at for signal_id, due_at in rows}
+
+
+def to_read(signal: Signal, due_at: dt.datetime | None) -> SignalRead:
+    message: Message = signal.message
+    return SignalRead(
+        id=signal.id,
+        reference=message.reference,
+        status=signal.status,
+        band=signal.band,
+        score=signal.score,
+        channel=message.channel,
+        language=message.language,
+        subject=message.subject,
+        snippet=message.text[:200],
+        department=signal.department.name if signal.department else None,
+        handler=signal.handler.name if signal.handler else None,
+        created_at=signal.created_at,
+        due_at=due_at,
+    )
+
+
+def due_date(*, db_session: Session, signal_id: int) -> dt.datetime | None:
+    """The earliest open follow-up deadline of one signal."""
+    return _open_due_dates(db_session, [signal_id]).get(signal_id)
+
+
+def filter_options(*, db_session: Session) -> dict[str, list[Any]]:
+    """What the queue's selects offer: departments, handlers and the languages seen."""
+    return {
+        "departments": db_session.execute(
+            select(Department.id, Department.name).order_by(Department.name)
+        ).all(),
+        "handlers": db_session.execute(
+            select(Handler.id, Handler.name).where(Handler.active.is_(True)).order_by(Handler.name)
+        ).all(),
+        "languages": ["nl", "en"],
+    }

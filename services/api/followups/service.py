@@ -1,0 +1,135 @@
+"""Reading follow-ups for the pages: a signal's timeline, and what is due per handler."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from services.api.followups.schemas import DueOut
+from services.router import followups
+from services.router.choice import OPEN_STATES
+from services.router.exceptions import NotYours
+from shared.models import FollowUp, FollowUpEvent, Handler, Message, Signal, User, utcnow
+
+# Steps the forms offer; "contacted" comes from recording a contact, not from a button.
+STEPS = ("resolved", "formal", "not_a_complaint")
+CONTACT_KINDS = ("phone", "email", "visit")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One follow-up with its events and what the current user may do with it."""
+
+    follow_up: FollowUp
+    events: list[FollowUpEvent]
+    overdue: bool
+    steps: tuple[str, ...]  # of STEPS, those the procedure allows now
+    can_extend: bool
+
+
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[TimelineEntry]
+    may_act: bool
+
+
+@dataclass(frozen=True)
+class DuePage:
+    rows: list[DueOut]
+    total: int
+    overdue: int
+    page: int
+    per_page: int
+
+
+def handler_of(*, db_session: Session, user: User) -> Handler | None:
+    """The handler record linked to a user account, if any."""
+    return db_session.scalars(select(Handler).where(Handler.user_id == user.id)).first()
+
+
+def may_act(*, db_session: Session, signal: Signal, user: User) -> bool:
+    try:
+        followups.check_may_act(db_session=db_session, signal=signal, user=user)
+    except NotYours:
+        return False
+    return True
+
+
+def timeline(*, db_session: Session, signal: Signal, user: User, now: dt.datetime | None = None) -> Timeline:
+    """The signal's follow-ups, oldest first, each with its events (two queries in all)."""
+    now = now or utcnow()
+    items = followups.get_all_for_signal(db_session=db_session, signal_id=signal.id)
+    by_follow_up: dict[int, list[FollowUpEvent]] = {item.id: [] for item in items}
+    if items:
+        for event in db_session.scalars(
+            select(FollowUpEvent)
+            .where(FollowUpEvent.follow_up_id.in_(list(by_follow_up)))
+            .order_by(FollowUpEvent.id)
+        ):
+            by_follow_up[event.follow_up_id].append(event)
+    entries = []
+    for item in items:
+        allowed = followups.TRANSITIONS.get(item.kind, {}).get(item.status, ())
+        is_open = item.status in OPEN_STATES
+        entries.append(
+            TimelineEntry(
+                follow_up=item,
+                events=by_follow_up[item.id],
+                overdue=is_open and item.due_at < now,
+                steps=tuple(step for step in STEPS if step in allowed),
+                can_extend=item.kind == "formal" and is_open and not item.extended,
+            )
+        )
+    return Timeline(entries=entries, may_act=may_act(db_session=db_session, signal=signal, user=user))
+
+
+def get_due(
+    *,
+    db_session: Session,
+    handler_id: int | None,
+    page: int = 1,
+    per_page: int = 50,
+    now: dt.datetime | None = None,
+) -> DuePage:
+    """Open follow-ups (of one handler, or all), soonest due first, one page of them."""
+    now = now or utcnow()
+    where = [FollowUp.status.in_(OPEN_STATES)]
+    if handler_id is not None:
+        where.append(Signal.handler_id == handler_id)
+    base = select(FollowUp).join(Signal, Signal.id == FollowUp.signal_id).where(*where)
+    counts = db_session.execute(
+        select(func.count(), func.coalesce(func.sum(case((FollowUp.due_at < now, 1), else_=0)), 0))
+        .select_from(FollowUp)
+        .join(Signal, Signal.id == FollowUp.signal_id)
+        .where(*where)
+    ).one()
+    rows = db_session.execute(
+        base.add_columns(Signal.id, Message.reference, Message.subject)
+        .join(Message, Message.id == Signal.message_id)
+        .order_by(FollowUp.due_at, FollowUp.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    signals = {s.id: s for s in db_session.scalars(select(Signal).where(Signal.id.in_([r[1] for r in rows])))}
+    result = []
+    for follow_up, signal_id, reference, subject in rows:
+        signal = signals[signal_id]
+        result.append(
+            DueOut(
+                follow_up_id=follow_up.id,
+                signal_id=signal_id,
+                reference=reference,
+                subject=subject,
+                kind=follow_up.kind,
+                status=follow_up.status,
+                due_at=follow_up.due_at,
+                extended=follow_up.extended,
+                overdue=follow_up.due_at < now,
+                department=signal.department.name if signal.department else None,
+                handler=signal.handler.name if signal.handler else None,
+            )
+        )
+    return DuePage(rows=result, total=int(counts[0]), overdue=int(counts[1]), page=page, per_page=per_page)

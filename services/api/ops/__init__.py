@@ -1,0 +1,1 @@
+"""The ops dashboard: connector health, pipeline state and throughput, failed items, outbox, classifier."""

@@ -1,0 +1,1 @@
+"""Patterns for team leads: same-problem groups and other signals from the same sender."""

@@ -1,0 +1,1 @@
+"""Routing administration (departments, handlers, absences, rules), reassignment and follow-ups."""

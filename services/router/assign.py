@@ -1,0 +1,60 @@
+"""The one place every assignment goes through: routing, the waiting queue and manual reassignment."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.router import explain, notify
+from services.router.changes import audit
+from shared.models import Assignment, Department, Handler, Signal, utcnow
+
+SYSTEM_ACTOR = "system:router"
+
+
+def record_assignment(
+    session: Session,
+    *,
+    signal: Signal,
+    department: Department,
+    handler: Handler | None,
+    rule: str,
+    explanation: list[explain.Part],
+    actor: str = SYSTEM_ACTOR,
+) -> Assignment:
+    """Give `signal` to `department` (and `handler`, or its waiting queue), recorded and audited.
+
+    Without a handler the signal waits, visibly (`Signal.waiting_since`), until the
+    waiting pass finds someone; it is never silently left unassigned. The explanation is
+    kept as parts (the UI renders them in the reader's language) and as a sentence in the
+    organisation's language (`reason`: the API, the audit trail and the handler's mail).
+    """
+    now = utcnow()
+    previous_handler_id = signal.handler_id
+    signal.department_id = department.id
+    signal.handler_id = handler.id if handler else None
+    if handler is not None:
+        handler.last_assigned_at = now
+        signal.waiting_since = None
+    elif signal.waiting_since is None:
+        signal.waiting_since = now
+    assignment = Assignment(
+        signal_id=signal.id,
+        department_id=department.id,
+        handler_id=handler.id if handler else None,
+        rule=rule,
+        reason=explain.render(explanation, explain.ORGANISATION_LANGUAGE),
+        explanation=explanation,
+        assigned_by=actor,
+    )
+    session.add(assignment)
+    session.flush()
+    detail = {
+        "department": department.name,
+        "handler": handler.name if handler else None,
+        "previous_handler_id": previous_handler_id,
+        "rule": rule,
+        "assignment_id": assignment.id,
+    }
+    audit(session, actor=actor, action="signal.assign", obj=signal, detail=detail)
+    notify.on_assignment(session, assignment=assignment, signal=signal)  # mail the handler (outbox)
+    return assignment

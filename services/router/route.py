@@ -1,0 +1,83 @@
+"""Routing one signal: a department by the rules, then a handler by load (stage and waiting pass)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.router import choice, explain, rules
+from services.router.assign import record_assignment
+from shared.models import Assignment, Classification, Department, Message, Signal
+
+WAITING_RULE = "waiting-queue"
+
+
+def facts_for(message: Message, classification: Classification) -> rules.Facts:
+    return rules.Facts(
+        channel=message.channel,
+        subject=message.subject,
+        text=message.text,
+        sender=message.sender_address,
+        language=classification.language or message.language,
+        band=classification.band,
+        hints=classification.department_hints or [],
+    )
+
+
+def language_of(session: Session, message: Message) -> str | None:
+    """The language the sender wrote in: detected by the classifier, else the channel's (web form)."""
+    detected = session.scalar(
+        select(Classification.language)
+        .where(Classification.message_id == message.id)
+        .order_by(Classification.id.desc())
+        .limit(1)
+    )
+    return detected or message.language
+
+
+def own_words(message: Message) -> str:
+    """The text the sender wrote; quoted replies are left out (they carry staff's own signatures)."""
+    return f"{message.subject}\n{message.text}"
+
+
+def assign(
+    session: Session,
+    *,
+    signal: Signal,
+    department: Department,
+    message: Message,
+    rule: str,
+    explanation: list[explain.Part],
+) -> Assignment:
+    """Give `signal` to the best available handler in `department`, or let it wait there, and say why."""
+    picked = choice.choose_handler(
+        session, department_id=department.id, language=language_of(session, message), text=own_words(message)
+    )
+    handler = picked.handler
+    if handler is not None:
+        chosen = explain.part(
+            "route.handler", handler=handler.name, load=picked.load, capacity=handler.capacity
+        )
+        explanation = [*explanation, chosen, *picked.handler_notes()]
+    else:
+        waits = explain.part("route.waits", department=department.name, passed_over=picked.passed_over())
+        explanation = [*explanation, waits]
+    return record_assignment(
+        session, signal=signal, department=department, handler=handler, rule=rule, explanation=explanation
+    )
+
+
+def route(
+    session: Session, *, signal: Signal, message: Message, facts: rules.Facts, hint_threshold: float
+) -> Assignment:
+    """Decide the department for a new signal and assign it."""
+    decision = rules.decide(session, facts, hint_threshold=hint_threshold)
+    department = session.get_one(Department, decision.department_id)
+    return assign(
+        session,
+        signal=signal,
+        department=department,
+        message=message,
+        rule=decision.rule,
+        explanation=decision.explanation,
+    )

@@ -1,0 +1,113 @@
+"""The waiting queue: signals nobody could take yet, assigned as soon as someone can.
+
+Someone becomes available when an absence ends, a follow-up closes (capacity
+frees up) or a handler is added; rather than hook every one of those, the route
+worker runs a pass every `routing.waiting_check_seconds`. Each department's
+queue is served oldest first, until nobody there can take more.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import structlog
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session
+
+from services.router import choice, explain
+from services.router.assign import record_assignment
+from services.router.route import WAITING_RULE, language_of, own_words
+from shared.db import Database
+from shared.models import Department, Signal
+
+log = structlog.get_logger(__name__)
+
+BATCH = 200
+
+
+def _is_waiting() -> ColumnElement[bool]:
+    return and_(Signal.waiting_since.is_not(None), Signal.status != "dismissed")
+
+
+def waiting_departments(session: Session) -> list[int]:
+    """Departments with signals waiting for a handler."""
+    query = select(Signal.department_id).where(_is_waiting(), Signal.department_id.is_not(None)).distinct()
+    return [department_id for department_id in session.scalars(query) if department_id is not None]
+
+
+def waiting_in(session: Session, department_id: int, *, limit: int = BATCH) -> list[int]:
+    """A department's waiting signals, longest waiting first."""
+    return list(
+        session.scalars(
+            select(Signal.id)
+            .where(_is_waiting(), Signal.department_id == department_id)
+            .order_by(Signal.waiting_since, Signal.id)
+            .limit(limit)
+        )
+    )
+
+
+def assign_one(session: Session, signal_id: int) -> bool | None:
+    """Try to give one waiting signal a handler: True if assigned, None if its department has nobody."""
+    signal = session.scalars(
+        select(Signal)
+        .where(Signal.id == signal_id, Signal.waiting_since.is_not(None))
+        .with_for_update(of=Signal, skip_locked=True)
+    ).one_or_none()
+    if signal is None or signal.department_id is None:
+        return False  # someone else assigned it meanwhile
+    picked = choice.choose_handler(
+        session,
+        department_id=signal.department_id,
+        language=language_of(session, signal.message),
+        text=own_words(signal.message),
+    )
+    if picked.handler is None:
+        return False if picked.conflicts else None
+    department = session.get_one(Department, signal.department_id)
+    waited = explain.part(
+        "route.waited",
+        department=department.name,
+        since=signal.waiting_since.isoformat(),
+        handler=picked.handler.name,
+        load=picked.load,
+        capacity=picked.handler.capacity,
+    )
+    record_assignment(
+        session,
+        signal=signal,
+        department=department,
+        handler=picked.handler,
+        rule=WAITING_RULE,
+        explanation=[waited, *picked.handler_notes()],
+    )
+    return True
+
+
+def assign_waiting(database: Database) -> int:
+    """One pass over every department's waiting queue; returns how many signals got a handler."""
+    assigned = 0
+    with database.session() as session:
+        departments = waiting_departments(session)
+    for department_id in departments:
+        with database.session() as session:
+            queue = waiting_in(session, department_id)
+        for signal_id in queue:
+            with database.transaction() as session:
+                outcome = assign_one(session, signal_id)
+            if outcome is None:
+                break  # nobody in this department can take more now
+            assigned += int(outcome)
+    if assigned:
+        log.info("waiting signals assigned", count=assigned)
+    return assigned
+
+
+def run(database: Database, stop: threading.Event, *, interval: float) -> None:
+    """Run waiting passes every `interval` seconds until `stop`; errors are logged, never fatal."""
+    while not stop.is_set():
+        try:
+            assign_waiting(database)
+        except Exception:
+            log.exception("waiting pass failed; trying again at the next interval")
+        stop.wait(interval)
