@@ -208,7 +208,7 @@ def outbox_retry() -> None:
 
     context = runtime.bootstrap()
     with context.database.transaction() as session:
-        moved = outbox.retry_failed(session)
+        moved = outbox.retry_failed(session, actor="cli")
     typer.echo(f"{moved} mail(s) put back in the outbox for another try.")
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from shared import mailer
 from shared.db import Database
-from shared.models import Message, Notification, utcnow
+from shared.models import AuditEntry, Message, Notification, utcnow
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -188,8 +188,10 @@ def mark_attempt_failed(
     return result.rowcount == 1
 
 
-def retry_failed(session: Session, *, ids: list[int] | None = None, now: dt.datetime | None = None) -> int:
-    """Put failed notifications back in the queue with a fresh set of attempts; returns how many."""
+def retry_failed(
+    session: Session, *, actor: str, ids: list[int] | None = None, now: dt.datetime | None = None
+) -> int:
+    """Put failed notifications back in the queue with a fresh set of attempts, audited; returns how many."""
     query = update(Notification).where(Notification.status == FAILED)
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
@@ -198,7 +200,14 @@ def retry_failed(session: Session, *, ids: list[int] | None = None, now: dt.date
             synchronize_session=False
         )
     )
-    return result.rowcount
+    moved = result.rowcount
+    if moved:
+        session.add(
+            AuditEntry(
+                actor=actor, action="outbox.retry", object_type="notifications", detail={"count": moved}
+            )
+        )
+    return moved
 
 
 # --- what ops sees ---

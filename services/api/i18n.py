@@ -46,6 +46,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The form expired or did not come from Signaal. Reload the page and try again.",
     ),
     "error.other": ("Er ging iets mis. Probeer het opnieuw.", "Something went wrong. Please try again."),
+    "error.invalid": (
+        "Deze waarde klopt niet: {fields}. Ga terug en kies een van de aangeboden waarden.",
+        "This value is not valid: {fields}. Go back and choose one of the values offered.",
+    ),
     "error.back": ("Terug naar de wachtrij", "Back to the queue"),
     # Queue
     "queue.title": ("Wachtrij", "Queue"),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from shared import mailer, outbox
 from shared.db import Database
-from shared.models import Notification, utcnow
+from shared.models import AuditEntry, Notification, utcnow
 from shared.settings import Settings, SmtpSecurity
 from tests import processes, smtp
 from tests.processes import wait_until
@@ -116,7 +116,10 @@ def test_mail_fails_after_the_last_attempt_and_goes_out_after_a_retry(
     with database.transaction() as session:
         summary = outbox.summary(session)
         assert summary.failed == 1 and "cannot connect" in (summary.last_error or "")
-        assert outbox.retry_failed(session) == 1
+        assert outbox.retry_failed(session, actor="cli") == 1
+    with database.session() as session:
+        audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "outbox.retry")).one()
+        assert (audit.actor, audit.detail) == ("cli", {"count": 1})
     smtp_server.start()
     assert mail.send_due().sent == 1
     assert len(smtp_server.to(HANDLER)) == 1

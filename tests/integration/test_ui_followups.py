@@ -54,6 +54,21 @@ def test_the_signal_page_shows_the_informal_follow_up_with_its_due_date(
     assert "Nog geen contact vastgelegd." in page
 
 
+def test_after_a_follow_up_action_the_pages_back_link_still_leads_to_the_filtered_queue(
+    client: TestClient, database: Database
+) -> None:
+    ids = seed_signals(database)
+    follow_up = follow_up_of(database, ids["Afval"])
+    page = client.get(f"/signals/{ids['Afval']}", params={"back": "/queue?channel=email"}).text
+    assert 'name="back" value="/queue?channel=email"' in page
+    response = post(
+        client, f"/followups/{follow_up.id}/contact", ids["Afval"], kind="note", back="/queue?channel=email"
+    )
+    location = response.headers["location"]
+    assert location == f"/signals/{ids['Afval']}?fu=note&back=%2Fqueue%3Fchannel%3Demail#followups"
+    assert '<a href="/queue?channel=email" id="back">' in client.get(location).text
+
+
 def test_recording_a_phone_call_moves_the_follow_up_to_contacted_and_shows_it_in_the_timeline(
     client: TestClient, database: Database
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,6 +24,7 @@ Worker = Annotated[User, Depends(_worker)]
 WRITE = [Depends(_worker), Depends(verify_csrf)]
 FollowUpId = Annotated[int, Path(ge=1, le=2**62)]
 Note = Annotated[str, Form(max_length=10_000)]
+Back = Annotated[str, Form(max_length=2000)]  # the signal page's own "back" target (the filtered queue)
 PER_PAGE = 50
 # What the signal page may say after a form; anything else in the query string is ignored.
 DONE = ("contact", "note", "resolved", "formal", "not_a_complaint", "extended")
@@ -44,9 +46,12 @@ def _acted_on(session: Session, follow_up_id: int, user: User) -> FollowUp:
     return follow_up
 
 
-def _back(follow_up: FollowUp, *, done: str | None = None, error: str | None = None) -> Response:
-    query = f"fu={done}" if done else f"fu_error={error}"
-    return RedirectResponse(f"/signals/{follow_up.signal_id}?{query}#followups", status_code=303)
+def _back(follow_up: FollowUp, back: str, *, done: str | None = None, error: str | None = None) -> Response:
+    """Back to the signal page, saying what happened, keeping where the page's "back" link led."""
+    query = {"fu": done} if done else {"fu_error": error}
+    if back.startswith("/"):  # the signal page checks it again before linking to it
+        query["back"] = back
+    return RedirectResponse(f"/signals/{follow_up.signal_id}?{urlencode(query)}#followups", status_code=303)
 
 
 @pages.post("/followups/{follow_up_id}/contact", dependencies=WRITE)
@@ -56,6 +61,7 @@ def record_contact(
     user: Worker,
     kind: Annotated[Literal["phone", "email", "visit", "note"], Form()],
     note: Note = "",
+    back: Back = "",
 ) -> Response:
     """Record a call, email, visit or note; the first contact moves an open follow-up to contacted."""
     follow_up = _acted_on(session, follow_up_id, user)
@@ -69,7 +75,7 @@ def record_contact(
             db_session=session, follow_up=follow_up, kind=kind, note=note, actor=user.username
         )
     session.commit()
-    return _back(follow_up, done="note" if kind == "note" else "contact")
+    return _back(follow_up, back, done="note" if kind == "note" else "contact")
 
 
 @pages.post("/followups/{follow_up_id}/transition", dependencies=WRITE)
@@ -79,6 +85,7 @@ def move_on(
     user: Worker,
     to: Annotated[Literal["resolved", "formal", "not_a_complaint"], Form()],
     note: Note = "",
+    back: Back = "",
 ) -> Response:
     """Resolve informally, move to the formal procedure, or mark as not a complaint."""
     follow_up = _acted_on(session, follow_up_id, user)
@@ -89,13 +96,15 @@ def move_on(
     except InvalidTransition:
         session.rollback()
         first_contact = to == "resolved" and follow_up.status == "open"
-        return _back(follow_up, error="contact_first" if first_contact else "not_now")
+        return _back(follow_up, back, error="contact_first" if first_contact else "not_now")
     session.commit()
-    return _back(follow_up, done=to)
+    return _back(follow_up, back, done=to)
 
 
 @pages.post("/followups/{follow_up_id}/extend", dependencies=WRITE)
-def extend(session: SessionDep, follow_up_id: FollowUpId, user: Worker, note: Note = "") -> Response:
+def extend(
+    session: SessionDep, follow_up_id: FollowUpId, user: Worker, note: Note = "", back: Back = ""
+) -> Response:
     """Extend the formal deadline by four weeks, once (Awb 9:11)."""
     follow_up = _acted_on(session, follow_up_id, user)
     try:
@@ -108,9 +117,9 @@ def extend(session: SessionDep, follow_up_id: FollowUpId, user: Worker, note: No
             error = "reason_needed"
         else:
             error = "closed"
-        return _back(follow_up, error=error)
+        return _back(follow_up, back, error=error)
     session.commit()
-    return _back(follow_up, done="extended")
+    return _back(follow_up, back, done="extended")
 
 
 def _due(session: Session, user: User, handler_id: int | None, page: int) -> service.DuePage | None:

@@ -22,7 +22,7 @@ from services.api.ops.schemas import (
 )
 from services.classifier import interim, registry
 from shared import outbox, pipeline
-from shared.models import AuditEntry, Classification, Message, utcnow
+from shared.models import Classification, Message, utcnow
 from shared.settings import Settings
 from shared.states import State
 
@@ -101,14 +101,7 @@ def retry(*, db_session: Session, message_ids: list[int] | None, actor: str) -> 
 
 def retry_outbox(*, db_session: Session, actor: str) -> int:
     """Put mail that failed after all attempts back in the outbox, audited."""
-    moved = outbox.retry_failed(db_session)
-    if moved:
-        db_session.add(
-            AuditEntry(
-                actor=actor, action="outbox.retry", object_type="notifications", detail={"count": moved}
-            )
-        )
-    return moved
+    return outbox.retry_failed(db_session, actor=actor)
 
 
 def get_hourly(*, db_session: Session, now: dt.datetime | None = None) -> HourlyOut:
