@@ -286,7 +286,7 @@ def demo_seed() -> None:
 
     context = runtime.bootstrap()
     stored = Sink(context.database, demo.DEMO_SOURCE).store(demo.demo_messages(utcnow()))
-    sync_departments(context.database, context.config)
+    sync_departments(context.database, demo.organisation_for_demo(context.config))
     for name, stage in runtime.STAGES.items():
         handled = Worker(stage(), context.database, runtime.worker_config(context.settings)).drain(
             threading.Event()

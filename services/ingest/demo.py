@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from shared.config import OrganisationConfig
 from shared.normalise import Incoming
 
 DEMO_SOURCE = "demo"
@@ -113,6 +114,86 @@ _DEMO: list[tuple[str, str, str, str, bool]] = [
         False,
     ),
 ]
+
+
+# Used by `signaal demo seed` only when the configuration names no departments or handlers, so the
+# demo shows real routing (rules, hints, handlers by load) instead of one waiting queue.
+DEMO_ORGANISATION = OrganisationConfig.model_validate(
+    {
+        "organisation": "Gemeente Voorbeeld (demo)",
+        "default_department": "Frontoffice",
+        "departments": [
+            {
+                "name": "Frontoffice",
+                "description": "Algemene vragen en klachten die nergens anders thuishoren.",
+                "lead_email": "teamleider.frontoffice@example.nl",
+            },
+            {
+                "name": "Afval en reiniging",
+                "description": "Huisvuil, containers, grofvuil, afvalpas en zwerfafval.",
+                "keywords": ["container", "afval", "grofvuil", "afvalpas", "vuilnis"],
+                "lead_email": "teamleider.afval@example.nl",
+            },
+            {
+                "name": "Parkeren en verkeer",
+                "description": "Parkeervergunningen, fietspaden, verkeer en straatverlichting.",
+                "keywords": ["parkeervergunning", "parkeren", "fietspad", "lantaarnpaal"],
+                "lead_email": "teamleider.parkeren@example.nl",
+            },
+            {
+                "name": "Burgerzaken",
+                "description": "Paspoort, rijbewijs, inschrijving, verhuizing, WMO en terugbelverzoeken.",
+                "keywords": ["paspoort", "registration", "inschrijving", "wmo"],
+                "lead_email": "teamleider.burgerzaken@example.nl",
+            },
+        ],
+        "handlers": [
+            {
+                "name": "Anna Smit",
+                "email": "anna.smit@example.nl",
+                "departments": ["Frontoffice"],
+                "languages": ["nl", "en"],
+            },
+            {
+                "name": "Pieter de Boer",
+                "email": "pieter.deboer@example.nl",
+                "departments": ["Afval en reiniging"],
+            },
+            {
+                "name": "Fatima El Amrani",
+                "email": "fatima.elamrani@example.nl",
+                "departments": ["Parkeren en verkeer", "Burgerzaken"],
+                "languages": ["nl", "en"],
+            },
+            {"name": "Bram Visser", "email": "bram.visser@example.nl", "departments": ["Burgerzaken"]},
+        ],
+        "rules": [
+            {
+                "name": "afval",
+                "description": "Alles over containers en afval gaat naar Afval en reiniging.",
+                "department": "Afval en reiniging",
+                "keywords": ["container", "afval", "grofvuil"],
+            },
+            {
+                "name": "parkeren",
+                "description": "Parkeervergunningen gaan naar Parkeren en verkeer.",
+                "department": "Parkeren en verkeer",
+                "keywords": ["parkeervergunning", "fietspad"],
+            },
+            {
+                "name": "burgerzaken",
+                "description": "Paspoort, inschrijving en WMO gaan naar Burgerzaken.",
+                "department": "Burgerzaken",
+                "keywords": ["paspoort", "registration", "inschrijving", "wmo"],
+            },
+        ],
+    }
+)
+
+
+def organisation_for_demo(configured: OrganisationConfig) -> OrganisationConfig:
+    """The configured organisation, or the demo one when the configuration has no people in it."""
+    return configured if configured.departments or configured.handlers else DEMO_ORGANISATION
 
 
 def demo_messages(now: dt.datetime) -> list[Incoming]:
