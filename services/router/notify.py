@@ -14,13 +14,12 @@ import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from services.router import explain, mailtexts
+from services.router import explain, mailtexts, verdicts
 from shared import outbox, workdays
 from shared.db import Database
 from shared.models import (
     Assignment,
     AuditEntry,
-    Classification,
     Department,
     FollowUp,
     Handler,
@@ -114,12 +113,8 @@ def _queue_assignment(session: Session, assignment: Assignment, signal: Signal, 
             handler_id=handler.id,
         )
         return
-    phrases = session.scalar(
-        select(Classification.phrases)
-        .where(Classification.message_id == message.id)
-        .order_by(Classification.id.desc())
-        .limit(1)
-    )
+    classification = verdicts.latest_classification(session, message.id)
+    phrases = classification.phrases if classification else []
     due = _due(session, signal, department)
     values = {
         "reference": message.reference,

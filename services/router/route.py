@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.router import choice, explain, rules
@@ -24,17 +23,6 @@ def facts_for(message: Message, classification: Classification) -> rules.Facts:
     )
 
 
-def language_of(session: Session, message: Message) -> str | None:
-    """The language the sender wrote in: detected by the classifier, else the channel's (web form)."""
-    detected = session.scalar(
-        select(Classification.language)
-        .where(Classification.message_id == message.id)
-        .order_by(Classification.id.desc())
-        .limit(1)
-    )
-    return detected or message.language
-
-
 def own_words(message: Message) -> str:
     """The text the sender wrote; quoted replies are left out (they carry staff's own signatures)."""
     return f"{message.subject}\n{message.text}"
@@ -48,10 +36,11 @@ def assign(
     message: Message,
     rule: str,
     explanation: list[explain.Part],
+    language: str | None,
 ) -> Assignment:
     """Give `signal` to the best available handler in `department`, or let it wait there, and say why."""
     picked = choice.choose_handler(
-        session, department_id=department.id, language=language_of(session, message), text=own_words(message)
+        session, department_id=department.id, language=language, text=own_words(message)
     )
     handler = picked.handler
     if handler is not None:
@@ -80,4 +69,5 @@ def route(
         message=message,
         rule=decision.rule,
         explanation=decision.explanation,
+        language=facts.language,
     )

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.router import patterns, route
+from services.router import patterns, route, verdicts
 from shared import workdays
 from shared.config import OrganisationConfig, Routing
-from shared.models import Classification, Department, FollowUp, Message, Signal, utcnow
+from shared.models import Department, FollowUp, Message, Signal, utcnow
 from shared.pipeline import StageBase
 from shared.states import Stage, State
 
@@ -36,12 +36,9 @@ class RouteStage(StageBase):
     def dispose(self, session: Session, message: Message, prepared: Any) -> State:
         if session.scalar(select(Signal.id).where(Signal.message_id == message.id)) is not None:
             return State.routed  # already routed (idempotent): never a second assignment
-        classification = session.scalars(
-            select(Classification)
-            .where(Classification.message_id == message.id)
-            .order_by(Classification.id.desc())
-            .limit(1)
-        ).one()
+        classification = verdicts.latest_classification(session, message.id)
+        if classification is None:
+            raise LookupError(f"message {message.id} is in state classified but has no classification")
         signal = Signal(message_id=message.id, band=classification.band, score=classification.score)
         session.add(signal)
         session.flush()

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from services.router import choice, explain
 from services.router.assign import record_assignment
-from services.router.route import WAITING_RULE, language_of, own_words
+from services.router.route import WAITING_RULE, own_words
+from services.router.verdicts import language_of
 from shared.db import Database
 from shared.models import Department, Signal
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from services.api import i18n, users
 from services.api.access import tokens
 from services.api.access.schemas import TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead
-from services.api.deps import SessionDep, require_role, verify_api_csrf, verify_csrf
+from services.api.deps import PathId, SessionDep, require_role, verify_api_csrf, verify_csrf
 from services.api.templates import render
 from services.api.users import Role
 from shared.models import ApiToken, User
 
 Admin = Annotated[User, Depends(require_role())]
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = PathId
 
 pages = APIRouter(prefix="/admin", include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["access"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.api.deps import SessionDep, require_role, verify_csrf
+from services.api.deps import MAX_ID, PathId, SessionDep, require_role, verify_csrf
 from services.api.followups import service
 from services.api.followups.schemas import DueList
 from services.api.templates import render
@@ -22,7 +22,7 @@ from shared.models import FollowUp, Handler, Signal, User
 _worker = require_role(Role.frontoffice, Role.handler)
 Worker = Annotated[User, Depends(_worker)]
 WRITE = [Depends(_worker), Depends(verify_csrf)]
-FollowUpId = Annotated[int, Path(ge=1, le=2**62)]
+FollowUpId = PathId
 Note = Annotated[str, Form(max_length=10_000)]
 Back = Annotated[str, Form(max_length=2000)]  # the signal page's own "back" target (the filtered queue)
 PER_PAGE = 50
@@ -132,7 +132,7 @@ def _due(session: Session, user: User, handler_id: int | None, page: int) -> ser
     return service.get_due(db_session=session, handler_id=handler_id, page=page, per_page=PER_PAGE)
 
 
-HandlerFilter = Annotated[int | None, Query(ge=1, le=2**62, description="Front office and admins only")]
+HandlerFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Front office and admins only")]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 
 

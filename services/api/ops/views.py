@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from services.api import charts, i18n
 from services.api.connectors import service as connectors
 from services.api.connectors.views import organisation
-from services.api.deps import SessionDep, require_role, verify_api_csrf, verify_csrf
+from services.api.deps import MAX_ID, PathId, SessionDep, require_role, verify_api_csrf, verify_csrf
 from services.api.ops import service
 from services.api.ops.schemas import ClassifierOut, HourlyOut, ItemPage, ItemState, PipelineOut, RetryResult
 from services.api.templates import render
@@ -23,7 +23,7 @@ from shared.models import User
 _ops = require_role(Role.ops)
 Ops = Annotated[User, Depends(_ops)]
 Config = Annotated[OrganisationConfig, Depends(organisation)]
-MessageId = Annotated[int, Path(ge=1, le=2**62)]
+MessageId = PathId
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 PER_PAGE = 25
 
@@ -86,7 +86,7 @@ def ops_page(
 
 @pages.post("/ops/retry", dependencies=[Depends(_ops), Depends(verify_csrf)])
 def retry_form(
-    session: SessionDep, user: Ops, message_id: Annotated[int | None, Form(ge=1, le=2**62)] = None
+    session: SessionDep, user: Ops, message_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None
 ) -> Response:
     """Retry one failed item (or all of them when no id is sent)."""
     moved = service.retry(

@@ -19,12 +19,11 @@ from services.api.signals.schemas import (
     SignalDetail,
     Verdict,
 )
-from services.router import patterns
+from services.router import patterns, verdicts
 from shared.models import (
     Assignment,
     Attachment,
     AuditEntry,
-    Classification,
     Department,
     FeedbackLabel,
     Handler,
@@ -120,12 +119,7 @@ def _related(signal: Signal) -> RelatedSignal:
 
 
 def _classification(db_session: Session, message_id: int) -> ClassificationRead | None:
-    row = db_session.scalars(
-        select(Classification)
-        .where(Classification.message_id == message_id)
-        .order_by(Classification.id.desc())
-        .limit(1)
-    ).first()
+    row = verdicts.latest_classification(db_session, message_id)
     if row is None:
         return None
     return ClassificationRead(

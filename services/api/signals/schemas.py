@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, field_validator
 
+from services.api.deps import MAX_ID
 from services.router import explain
 
 SortKey = Literal["newest", "oldest", "score", "due"]
@@ -24,8 +25,8 @@ class SignalFilter(BaseModel):
     band: Literal["high", "possible"] | None = None
     channel: str | None = Field(default=None, max_length=32)
     language: str | None = Field(default=None, max_length=8)
-    department_id: int | None = Field(default=None, ge=1, le=2**62)
-    handler_id: int | None = Field(default=None, ge=1, le=2**62)
+    department_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    handler_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     q: str | None = Field(
         default=None, max_length=200, description="Words to find in subject, text, sender or reference"
     )
@@ -158,7 +159,7 @@ class SignalDetail(SignalRead):
 
 class BulkVerdict(BaseModel):
     verdict: Verdict
-    ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=200)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=200)
 
 
 class VerdictResult(BaseModel):

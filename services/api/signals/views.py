@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from services.api.deps import SessionDep, require_role, verify_api_csrf, verify_csrf
+from services.api.deps import MAX_ID, PathId, SessionDep, require_role, verify_api_csrf, verify_csrf
 from services.api.followups import views as followup_views
 from services.api.signals import bulk_assign, review, service
 from services.api.signals.schemas import (
@@ -44,9 +44,7 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["signals"])
 
 
-def current_signal(
-    session: SessionDep, signal_id: Annotated[int, Path(ge=1, le=2**62)], _user: Reviewer
-) -> Signal:
+def current_signal(session: SessionDep, signal_id: PathId, _user: Reviewer) -> Signal:
     """The signal in the path, or 404; the role is checked first, so nobody else learns which ids exist."""
     try:
         return review.get(db_session=session, signal_id=signal_id)
@@ -56,7 +54,7 @@ def current_signal(
 
 CurrentSignal = Annotated[Signal, Depends(current_signal)]
 NextField = Annotated[str, Form(max_length=2000)]
-SignalId = Annotated[int, Field(ge=1, le=2**62)]  # beyond BIGINT the databases would fail, not refuse
+SignalId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _safe_next(target: str, fallback: str) -> str:
