@@ -15,6 +15,11 @@ is cut into a train part and a held-out part by position (item index % 5 == 2 is
 held out). Held-out rows are built only from held-out blocks and train rows only
 from train blocks, so no held-out message shares a hand-written sentence with a
 training message (apart from fill-in values such as street names and dates).
+
+Supplement (v2): rows built from seedparts/*_supplement.py are appended after all
+v1 rows, with their own random stream (SUPPLEMENT_SEED) created after the v1 rows
+are built, so the first 2,249 rows stay byte-identical. Same split rule, same
+channel wrappers and fill-ins; ids continue per language (nl-1423…, en-0828…).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import os
 import random
 import re
 import sys
+from types import SimpleNamespace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -32,8 +38,10 @@ sys.path.insert(0, HERE)
 from seedparts import common  # noqa: E402
 from seedparts import en_blocks, en_full, en_social  # noqa: E402
 from seedparts import nl_blocks, nl_full, nl_social  # noqa: E402
+from seedparts import en_supplement, nl_supplement  # noqa: E402
 
 SEED = 20240917
+SUPPLEMENT_SEED = 20261129  # separate stream: v1 rows must not move
 HELDOUT_MOD = 5
 HELDOUT_RESIDUE = 2
 HELDOUT_SHARE = 0.2
@@ -433,6 +441,56 @@ def build_rows():
     return out
 
 
+# Existing pools the supplement reuses for channel rendering (greetings, closings, ...).
+WRAPPER_POOLS = [
+    "GREETINGS_FORMAL", "GREETINGS_INFORMAL", "CLOSINGS_FORMAL", "CLOSINGS_INFORMAL",
+    "INTROS", "ASKS", "REPORT_OPENERS", "REPORT_EXTRAS",
+]
+
+
+def supplement_lang(code: str) -> Lang:
+    """A Lang whose text pools are the supplement's, with the v1 wrappers and fill-ins."""
+    supp = nl_supplement if code == "nl" else en_supplement
+    lang = Lang(code)
+    wrappers = {name: getattr(lang.blocks, name) for name in WRAPPER_POOLS}
+    lang.blocks = SimpleNamespace(**wrappers, SITUATIONS=supp.SITUATIONS, KERNELS=supp.KERNELS)
+    # Only FULL is read for the supplement's categories; the v1-only pools are empty here.
+    lang.full = SimpleNamespace(FULL=supp.FULL, REPORTS=[], HOW_TO_OBJECT=[], SAD_EVENTS=[], OTHER=[],
+                                HOW_CONTEXTS=[], HOW_GENERIC=[])
+    lang.social = SimpleNamespace(SOCIAL=supp.SOCIAL)
+    return lang
+
+
+def build_supplement_rows(v1_rows):
+    """Supplement rows, ids continuing after the v1 ids of each language."""
+    rng = random.Random(SUPPLEMENT_SEED)
+    out = []
+    for code in ("nl", "en"):
+        lang = supplement_lang(code)
+        composed = (nl_supplement if code == "nl" else en_supplement).COMPOSED
+        lang_rows = []
+        for cat in CATEGORIES:
+            c_total = composed.get(cat, 0)
+            c_held = round(c_total * HELDOUT_SHARE)
+            for split, c in (("train", c_total - c_held), ("heldout", c_held)):
+                # Every social post and full body in the split once, plus the composed rows.
+                n = (len(part(lang.social.SOCIAL.get(cat, []), split))
+                     + len(part(lang.full.FULL.get(cat, []), split)) + c)
+                if n == 0:
+                    continue
+                rows = build_category(lang, cat, split, n, rng)
+                if len(rows) != n:
+                    raise SystemExit(f"supplement {code}/{cat}/{split}: built {len(rows)} of {n} rows")
+                for text, channel in rows:
+                    label = 1 if cat in POSITIVE else 0
+                    lang_rows.append([text, label, code, channel, cat, split])
+        rng.shuffle(lang_rows)
+        first = sum(1 for r in v1_rows if r[3] == code) + 1
+        for i, r in enumerate(lang_rows, first):
+            out.append([f"{code}-{i:04d}"] + r)
+    return out
+
+
 # Rows whose body is a second rendering (other long channel) of a hand-written body.
 REUSED = {"count": 0}
 
@@ -499,6 +557,7 @@ def check(path: str):
 
 def main(argv):
     rows = build_rows()
+    rows += build_supplement_rows(rows)
     if "--stdout" in argv:
         write_csv(rows, sys.stdout)
         return

@@ -148,6 +148,12 @@ TEMPLATES: dict[str, tuple[Template, Template]] = {
         "{handler} is niet meer actief; het signaal wacht in de wachtrij van {department}.",
         "{handler} is no longer active; the signal waits in the queue of {department}.",
     ),
+    "returned.absent": (
+        "{handler} is afwezig tot en met {until}, ook op de termijn van de opvolging ({due}); "
+        "het signaal gaat terug naar de wachtrij van {department}.",
+        "{handler} is away until {until} inclusive, over the follow-up's due date ({due}); "
+        "the signal goes back to the queue of {department}.",
+    ),
 }
 
 # Values the router records as codes, in words (English keeps the codes staff configure rules with).

@@ -3,7 +3,9 @@
 Someone becomes available when an absence ends, a follow-up closes (capacity
 frees up) or a handler is added; rather than hook every one of those, the route
 worker runs a pass every `routing.waiting_check_seconds`. Each department's
-queue is served oldest first, until nobody there can take more.
+queue is served oldest first, until nobody there can take more. Each pass first
+hands back the untouched signals of handlers who are away through their due date
+(`handback`), so the same pass gives them to a colleague who is present.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import structlog
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from services.router import choice, explain
+from services.router import choice, explain, handback
 from services.router.assign import record_assignment
 from services.router.route import WAITING_RULE, own_words
 from services.router.verdicts import language_of
@@ -87,6 +89,7 @@ def assign_one(session: Session, signal_id: int) -> bool | None:
 
 def assign_waiting(database: Database) -> int:
     """One pass over every department's waiting queue; returns how many signals got a handler."""
+    handback.hand_back_absent(database)
     assigned = 0
     with database.session() as session:
         departments = waiting_departments(session)

@@ -87,7 +87,11 @@ class Signal(IdMixin, CreatedMixin, Base):
     """A flagged message that people act on; one per message."""
 
     __tablename__ = "signals"
-    __table_args__ = (Index("ix_signals_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_signals_status_created", "status", "created_at"),
+        # The queue, insights and ops pages filter and sort on created_at over every status.
+        Index("ix_signals_created_at", "created_at"),
+    )
 
     message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id", ondelete="CASCADE"), unique=True)
     # new → confirmed | dismissed; follow-up progress lives on FollowUp.

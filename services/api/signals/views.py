@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.api import i18n
 from services.api.deps import MAX_ID, PathId, SessionDep, require_role, verify_api_csrf, verify_csrf
 from services.api.followups import views as followup_views
 from services.api.signals import bulk_assign, review, service
@@ -25,7 +27,8 @@ from services.api.signals.schemas import (
 )
 from services.api.templates import render
 from services.api.users import Role
-from shared.models import Signal, User
+from services.router import explain
+from shared.models import Assignment, Signal, User
 
 QUEUE_ROLES = (Role.frontoffice, Role.handler)
 Reviewer = Annotated[User, Depends(require_role(*QUEUE_ROLES))]
@@ -69,8 +72,10 @@ def queue_page(
     request: Request, session: SessionDep, filters: Annotated[SignalFilter, Query()], user: Reviewer
 ) -> Response:
     page = service.get_page(db_session=session, filters=filters)
+    language = i18n.language_of(request)
     context = {
         "page": page,
+        "reasons": _routing_reasons(session, [item.id for item in page.items], language),
         "pages": max(1, -(-page.total // page.per_page)),
         "filters": filters,
         "options": service.filter_options(db_session=session),
@@ -84,6 +89,27 @@ def queue_page(
         "here": request.url.path + ("?" + request.url.query if request.url.query else ""),
     }
     return render(request, "queue.html", context)
+
+
+def _routing_reasons(session: Session, signal_ids: list[int], language: str) -> dict[int, str]:
+    """Why each signal went where it is, short (the newest assignment's first part): one query per page."""
+    if not signal_ids:
+        return {}
+    newest = (
+        select(func.max(Assignment.id))
+        .where(Assignment.signal_id.in_(signal_ids))
+        .group_by(Assignment.signal_id)
+    )
+    rows = session.execute(
+        select(Assignment.signal_id, Assignment.reason, Assignment.explanation).where(
+            Assignment.id.in_(newest)
+        )
+    ).all()
+    # Assignments from before explanations have no parts: their whole stored sentence stands in.
+    return {
+        signal_id: explain.describe(parts[:1] if isinstance(parts, list) else [], language, fallback=reason)
+        for signal_id, reason, parts in rows
+    }
 
 
 @pages.post("/queue/bulk", dependencies=[Depends(verify_csrf)])
