@@ -27,9 +27,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from shared import mailer
+from shared import audit, mailer
 from shared.db import Database
-from shared.models import AuditEntry, Message, Notification, utcnow
+from shared.models import Message, Notification, utcnow
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -202,10 +202,8 @@ def retry_failed(
     )
     moved = result.rowcount
     if moved:
-        session.add(
-            AuditEntry(
-                actor=actor, action="outbox.retry", object_type="notifications", detail={"count": moved}
-            )
+        audit.record(
+            session, actor=actor, action="outbox.retry", object_type="notifications", detail={"count": moved}
         )
     return moved
 

@@ -29,9 +29,9 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from shared import claim, metrics
+from shared import audit, claim, metrics
 from shared.db import Database
-from shared.models import AuditEntry, Message, utcnow
+from shared.models import Message, utcnow
 from shared.states import STAGE_INPUT, Stage, State
 
 log = structlog.get_logger(__name__)
@@ -247,6 +247,6 @@ def retry_in(
             detail: dict[str, Any] = {"stage": failed_stage.value, "count": result.rowcount}
             if ids is not None:
                 detail["ids"] = sorted(ids)
-            session.add(AuditEntry(actor=actor, action="retry", object_type="messages", detail=detail))
+            audit.record(session, actor=actor, action="retry", object_type="messages", detail=detail)
         moved += result.rowcount
     return moved

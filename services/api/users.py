@@ -9,7 +9,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import AuditEntry, User, utcnow
+from shared import audit
+from shared.models import User, utcnow
 
 _hasher = PasswordHasher()
 # Verifying against this keeps unknown usernames as slow as wrong passwords.
@@ -51,14 +52,12 @@ def create(*, db_session: Session, username: str, password: str, role: Role, act
     )
     db_session.add(user)
     db_session.flush()
-    db_session.add(
-        AuditEntry(
-            actor=actor,
-            action="user.create",
-            object_type="users",
-            object_id=user.id,
-            detail={"username": username, "role": role.value},
-        )
+    audit.record(
+        db_session,
+        actor=actor,
+        action="user.create",
+        obj=user,
+        detail={"username": username, "role": role.value},
     )
     return user
 
@@ -77,9 +76,7 @@ def deactivate(*, db_session: Session, user_id: int, actor: User) -> User:
         raise CannotDeactivateSelf(CannotDeactivateSelf.__doc__)
     if user.active:
         user.active = False
-        db_session.add(
-            AuditEntry(actor=actor.username, action="user.deactivate", object_type="users", object_id=user.id)
-        )
+        audit.record(db_session, actor=actor.username, action="user.deactivate", obj=user)
     return user
 
 

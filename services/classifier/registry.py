@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.classifier.model import Classifier
-from shared.models import AuditEntry, ModelVersion, utcnow
+from shared import audit
+from shared.models import ModelVersion, utcnow
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -65,13 +66,12 @@ def activate(
     session.flush()
     row.active = True
     row.activated_at = utcnow()
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action="model.activate",
-            object_type="model_versions",
-            detail={"version": version, "previous": previous.version if previous else None, "note": note},
-        )
+    audit.record(
+        session,
+        actor=actor,
+        action="model.activate",
+        object_type="model_versions",
+        detail={"version": version, "previous": previous.version if previous else None, "note": note},
     )
     return row
 

@@ -6,14 +6,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from shared.models import AuditEntry
+from shared import audit as audit_log
 
 
 def audit(session: Session, *, actor: str, action: str, obj: Any, detail: dict[str, Any]) -> None:
     """Record one change to a routing object in the audit log."""
-    session.add(
-        AuditEntry(actor=actor, action=action, object_type=obj.__tablename__, object_id=obj.id, detail=detail)
-    )
+    audit_log.record(session, actor=actor, action=action, obj=obj, detail=detail)
 
 
 def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, Any]:

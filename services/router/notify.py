@@ -15,11 +15,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.router import explain, mailtexts, verdicts
-from shared import outbox, workdays
+from shared import audit, outbox, workdays
 from shared.db import Database
 from shared.models import (
     Assignment,
-    AuditEntry,
     Department,
     FollowUp,
     Handler,
@@ -41,14 +40,13 @@ def signal_link(base_url: str, signal_id: int) -> str:
 
 def unsent(session: Session, *, kind: str, signal_id: int | None, reason: str, **ids: int | None) -> None:
     """Make a mail that could not be queued visible: an audit entry and a log line, ids only."""
-    session.add(
-        AuditEntry(
-            actor=ACTOR,
-            action="notification.unsent",
-            object_type="signals",
-            object_id=signal_id,
-            detail={"kind": kind, "reason": reason, **ids},
-        )
+    audit.record(
+        session,
+        actor=ACTOR,
+        action="notification.unsent",
+        object_type="signals",
+        object_id=signal_id,
+        detail={"kind": kind, "reason": reason, **ids},
     )
     log.warning("notification not queued", kind=kind, reason=reason, signal=signal_id, **ids)
 
@@ -236,14 +234,12 @@ def _escalate(session: Session, follow_up: FollowUp, base_url: str) -> None:
         message_id=signal.message_id,
         signal_id=signal.id,
     )
-    session.add(
-        AuditEntry(
-            actor=ACTOR,
-            action="follow_up.escalate",
-            object_type="follow_ups",
-            object_id=follow_up.id,
-            detail={"signal_id": signal.id, "kind": follow_up.kind, "department_id": signal.department_id},
-        )
+    audit.record(
+        session,
+        actor=ACTOR,
+        action="follow_up.escalate",
+        obj=follow_up,
+        detail={"signal_id": signal.id, "kind": follow_up.kind, "department_id": signal.department_id},
     )
 
 

@@ -24,8 +24,9 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from services.router import similarity
+from shared import audit
 from shared.db import Database
-from shared.models import AuditEntry, Message, Signal, SignalGroup, SignalPattern, utcnow
+from shared.models import Message, Signal, SignalGroup, SignalPattern, utcnow
 from shared.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
@@ -129,14 +130,13 @@ def mark_persistent_contact(session: Session, *, key: str, until: dt.datetime, p
             .values(persistent_contact=True)
             .execution_options(synchronize_session="fetch")
         )
-        session.add(
-            AuditEntry(
-                actor=ACTOR,
-                action="signal.persistent_contact",
-                object_type="signals",
-                object_id=max(ids),
-                detail={"signals": sorted(ids), "window_days": policy.contact_days},
-            )
+        audit.record(
+            session,
+            actor=ACTOR,
+            action="signal.persistent_contact",
+            object_type="signals",
+            object_id=max(ids),
+            detail={"signals": sorted(ids), "window_days": policy.contact_days},
         )
     return len(newly)
 

@@ -9,7 +9,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import ApiToken, AuditEntry, User, utcnow
+from shared import audit
+from shared.models import ApiToken, User, utcnow
 
 PREFIX = "sgl_"
 # Writing last_used_at on every call would turn each read into a write; once a minute is enough.
@@ -31,14 +32,12 @@ def create(*, db_session: Session, owner: User, name: str, actor: str) -> tuple[
     row = ApiToken(user_id=owner.id, name=name, token_hash=_hash(token), prefix=token[:10])
     db_session.add(row)
     db_session.flush()
-    db_session.add(
-        AuditEntry(
-            actor=actor,
-            action="token.create",
-            object_type="api_tokens",
-            object_id=row.id,
-            detail={"name": name, "owner": owner.username},
-        )
+    audit.record(
+        db_session,
+        actor=actor,
+        action="token.create",
+        obj=row,
+        detail={"name": name, "owner": owner.username},
     )
     return row, token
 
@@ -58,9 +57,7 @@ def revoke(*, db_session: Session, token_id: int, actor: str) -> ApiToken:
         raise TokenNotFound(token_id)
     if not row.revoked:
         row.revoked = True
-        db_session.add(
-            AuditEntry(actor=actor, action="token.revoke", object_type="api_tokens", object_id=row.id)
-        )
+        audit.record(db_session, actor=actor, action="token.revoke", obj=row)
     return row
 
 

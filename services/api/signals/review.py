@@ -20,6 +20,7 @@ from services.api.signals.schemas import (
     Verdict,
 )
 from services.router import patterns, verdicts
+from shared import audit
 from shared.models import (
     Assignment,
     Attachment,
@@ -221,13 +222,11 @@ def decide(*, db_session: Session, signal_id: int, verdict: Verdict, user: User,
             message_id=signal.message_id, label=verdict == "confirm", user_id=user.id, source=source
         )
     )
-    db_session.add(
-        AuditEntry(
-            actor=user.username,
-            action=f"signal.{verdict}",
-            object_type="signals",
-            object_id=signal.id,
-            detail={"from": previous, "to": status, "source": source},
-        )
+    audit.record(
+        db_session,
+        actor=user.username,
+        action=f"signal.{verdict}",
+        obj=signal,
+        detail={"from": previous, "to": status, "source": source},
     )
     return True
