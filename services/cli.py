@@ -323,6 +323,14 @@ DataOption = Annotated[list[Path], typer.Option("--data", help="CSV with text an
 TextColumn = Annotated[str, typer.Option(help="Name of the text column.")]
 LabelColumn = Annotated[str, typer.Option(help="Name of the label column (0/1).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="End with one JSON object with the figures.")]
+FinetuneOption = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        help="Epochs of encoder fine-tuning (0: the encoder as published). Default: the shipped design's, "
+        "or with --from-feedback the active model's.",
+    ),
+]
 
 
 @app.command()
@@ -336,6 +344,7 @@ def train(
     from_feedback: Annotated[
         bool, typer.Option(help="Retrain on the seed train split plus staff feedback from the database.")
     ] = False,
+    finetune_epochs: FinetuneOption = None,
 ) -> None:
     """Train a classifier (rows with split=heldout only verify it) and write its model folder."""
     from services.classifier import commands
@@ -347,7 +356,9 @@ def train(
     if from_feedback:
         from services import runtime
 
-        result = commands.retrain_from_feedback(runtime.bootstrap().database, settings, out=out, folds=folds)
+        result = commands.retrain_from_feedback(
+            runtime.bootstrap().database, settings, out=out, folds=folds, finetune_epochs=finetune_epochs
+        )
         state = "activated" if result["activated"] else "NOT activated (held-out recall dropped)"
         typer.echo(
             f"{result['version']} {state}: recall on the held-out split {result['recall_before']:.4f} → "
@@ -363,7 +374,7 @@ def train(
         rows,
         out,
         heldout=heldout,
-        config=commands.training_config(settings, folds=folds),
+        config=commands.training_config(settings, folds=folds, finetune_epochs=finetune_epochs),
         version=version,
         reuse_encoder_from=commands.default_model(settings),
         note="trained with `signaal train` on " + ", ".join(str(p) for p in data),
@@ -417,6 +428,7 @@ def cv(
     split: Annotated[str | None, typer.Option(help="Only rows with this split value.")] = None,
     pr_curve: Annotated[Path | None, typer.Option(help="Write a precision-recall curve PNG here.")] = None,
     as_json: JsonOption = False,
+    finetune_epochs: FinetuneOption = None,
 ) -> None:
     """Cross-validate the classifier design on labelled data (figures at threshold 0.5)."""
     import numpy as np
@@ -427,7 +439,7 @@ def cv(
     from shared.settings import get_settings
 
     examples = training_data.read_all(data, text_column=text_column, label_column=label_column, split=split)
-    report = commands.cross_validate(examples, folds, get_settings())
+    report = commands.cross_validate(examples, folds, get_settings(), finetune_epochs=finetune_epochs)
     typer.echo(f"{folds}-fold cross-validation, threshold 0.5:")
     typer.echo(evaluation.format_report(report))
     target = report["at_recall_target"]

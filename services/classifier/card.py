@@ -18,7 +18,7 @@ DESIGN = """\
   2. *Encoder layers* come from `{encoder}`, run offline. The encoder is cut to its first
      {max_layer} layers. The mean-pooled outputs of layers {layers} are each L2-normalised and
      concatenated ({dim} values). It runs on ONNX Runtime with int8 weights (`encoder.onnx`,
-     exported at training time).
+     exported at training time).{tuning}
 - **Head.** Logistic regression with C={C} and balanced class weights.
 - **Threshold.** It is chosen on out-of-fold predictions ({folds}-fold CV on the training rows)
   as the highest score at which recall is still ≥ {recall_target}. The target is set above 0.95 so
@@ -49,7 +49,8 @@ LIMITATIONS = """\
   Staff dismiss those in the queue, and their dismissals become training labels.
 - Cue words that the seed data ties to complaints can flag a harmless message on their own. For
   example, "again" or "weer" is a repeated-contact cue, so "Thank you, the streetlight works
-  again." scores high. A plain question about opening hours on Saturday lands just above the
+  again." scores high. A neutral question right after a pending application ("I applied for a
+  passport on 3 March. Can I make an appointment to collect it?") can still land just above the
   threshold. Staff feedback is the remedy.
 - Scores are not calibrated probabilities. The classes were balanced in training, so compare a
   score with the threshold, not with 0.5.
@@ -85,6 +86,7 @@ def render(manifest: dict[str, Any]) -> str:
             max_windows=(manifest.get("long_texts") or {}).get(
                 "max_encoded_windows", chunks.MAX_ENCODED_WINDOWS
             ),
+            tuning=_tuning(encoder.get("finetune")),
             C=manifest["head"]["C"],
             folds=cv.get("folds", "?"),
             recall_target=manifest["recall_target"],
@@ -107,6 +109,18 @@ def render(manifest: dict[str, Any]) -> str:
                 lines.append(_row(f"held-out, {column} = {value}", numbers))
     lines += ["", LIMITATIONS]
     return "\n".join(lines)
+
+
+def _tuning(finetune: dict[str, Any] | None) -> str:
+    if not finetune:
+        return " Its weights are the published ones."
+    return (
+        f"\n     Before export, these layers were **fine-tuned** on the training rows: "
+        f"{finetune['epochs']} epochs of class-balanced cross-entropy through a temporary linear layer "
+        f"(AdamW, learning rate {finetune['learning_rate']:g}, batches of {finetune['batch_size']}, "
+        "seeded). The out-of-fold predictions below tune a separate encoder per fold, so no row was "
+        "scored by an encoder trained on it."
+    )
 
 
 def _row(name: str, numbers: dict[str, Any]) -> str:

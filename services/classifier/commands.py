@@ -15,11 +15,14 @@ from sqlalchemy import select
 from services.classifier import data, evaluate, registry, train
 from services.classifier.encoder import EncoderSpec
 from services.classifier.exceptions import TrainingDataError
+from services.classifier.finetune import FinetuneConfig
 from services.classifier.model import Classifier, Verdict
 from shared.settings import Settings
 
 SEED_DATA = registry.PROJECT_ROOT / "data/seed/messages.csv"
 FEEDBACK_WEIGHT = 3.0  # a staff decision on the organisation's own mail counts more than a seed row
+# The shipped design fine-tunes the encoder for this many epochs (models/README.md: measured).
+DESIGN_FINETUNE_EPOCHS = 0
 
 
 def default_model(settings: Settings) -> Path:
@@ -49,9 +52,14 @@ def describe(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
-def training_config(settings: Settings, *, folds: int = 5, progress: bool = True) -> train.TrainConfig:
+def training_config(
+    settings: Settings, *, folds: int = 5, progress: bool = True, finetune_epochs: int | None = None
+) -> train.TrainConfig:
+    """The shipped design's training settings; `finetune_epochs` 0 keeps the encoder as published."""
+    epochs = DESIGN_FINETUNE_EPOCHS if finetune_epochs is None else finetune_epochs
     return train.TrainConfig(
         encoder=EncoderSpec(id=settings.classifier_encoder),
+        finetune=FinetuneConfig(epochs=epochs) if epochs > 0 else None,
         folds=folds,
         threads=settings.classifier_threads,
         allow_download=settings.classifier_allow_download,
@@ -65,17 +73,29 @@ def split_for_training(examples: Sequence[data.Example]) -> tuple[list[data.Exam
 
 
 def cross_validate(
-    examples: Sequence[data.Example], folds: int, settings: Settings, *, progress: bool = True
+    examples: Sequence[data.Example],
+    folds: int,
+    settings: Settings,
+    *,
+    progress: bool = True,
+    finetune_epochs: int | None = None,
 ) -> dict[str, Any]:
-    """K-fold CV of the shipped design on `examples` (encoder features cached in var/)."""
+    """K-fold CV of the shipped design on `examples`.
+
+    With a published encoder its features are cached in var/; with fine-tuning each fold
+    tunes its own encoder on its training rows.
+    """
     data.require_both_classes(examples)
-    config = training_config(settings, folds=folds, progress=progress)
-    with tempfile.TemporaryDirectory() as scratch:
-        encoder = train.prepare_encoder(Path(scratch), config, reuse_from=_existing_model(settings))
-        texts = [e.text for e in examples]
-        y = np.array([e.label for e in examples])
-        embeddings = train.embed(encoder, texts, progress=progress)
-        full, _ = train.out_of_fold(texts, embeddings, y, config)
+    config = training_config(settings, folds=folds, progress=progress, finetune_epochs=finetune_epochs)
+    texts = [e.text for e in examples]
+    y = np.array([e.label for e in examples])
+    if config.finetune is not None:
+        full, _ = train.out_of_fold(texts, None, y, config)
+    else:
+        with tempfile.TemporaryDirectory() as scratch:
+            encoder = train.prepare_encoder(Path(scratch), config, reuse_from=_existing_model(settings))
+            embeddings = train.embed(encoder, texts, progress=progress)
+            full, _ = train.out_of_fold(texts, embeddings, y, config)
     at_half = evaluate.summary(y, full, 0.5)
     threshold = train.threshold_for_recall(y, full, config.recall_target)
     return {
@@ -118,9 +138,19 @@ def feedback_examples(database: Any) -> list[data.Example]:
 
 
 def retrain_from_feedback(
-    database: Any, settings: Settings, *, out: Path | None = None, folds: int = 5, progress: bool = True
+    database: Any,
+    settings: Settings,
+    *,
+    out: Path | None = None,
+    folds: int = 5,
+    progress: bool = True,
+    finetune_epochs: int | None = None,
 ) -> dict[str, Any]:
-    """Seed train split + feedback → a new version, activated only if held-out recall does not drop."""
+    """Seed train split + feedback → a new version, activated only if held-out recall does not drop.
+
+    The new version follows the active model's design (fine-tuned or not) unless
+    `finetune_epochs` says otherwise.
+    """
     from shared.models import FeedbackLabel
 
     seed_train = data.read_csv(SEED_DATA, split="train")
@@ -134,6 +164,9 @@ def retrain_from_feedback(
         current_row = registry.active(session)
     current_path = registry.resolve(current_row.path) if current_row else default_model(settings)
     current = Classifier.load(current_path, threads=settings.classifier_threads)
+    if finetune_epochs is None:
+        tuned = FinetuneConfig.from_json(current.artefact.manifest["encoder"].get("finetune"))
+        finetune_epochs = tuned.epochs if tuned is not None else 0
     before = evaluate.evaluate(current, heldout, progress=progress)
     version = f"signaal-feedback-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
     out = out or registry.PROJECT_ROOT / "var/models" / version
@@ -142,7 +175,7 @@ def retrain_from_feedback(
         [*seed_train, *feedback],
         out,
         heldout=heldout,
-        config=training_config(settings, folds=folds, progress=progress),
+        config=training_config(settings, folds=folds, progress=progress, finetune_epochs=finetune_epochs),
         version=version,
         reuse_encoder_from=current_path,
         note=note,

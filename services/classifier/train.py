@@ -1,10 +1,13 @@
 """Training: features, cross-validated threshold choice, the head, and the model folder.
 
 The head is a logistic regression (class_weight=balanced) over [hashed n-grams ‖
-pooled encoder layers]. Out-of-fold predictions on the training rows choose the
-decision threshold (recall ≥ the target), the `high` band (precision ≥ 0.9) and the
-first-pass cut-off (an n-gram-only head may settle a message as "not a complaint" only
-below a score where, out of fold, it would have cost at most 0.5 % of recall).
+pooled encoder layers]. With `finetune` set, the encoder's layers are first trained on
+the same rows (finetune.py); the out-of-fold predictions then fine-tune once per fold,
+so no row is scored by an encoder that was trained on it. Out-of-fold predictions on
+the training rows choose the decision threshold (recall ≥ the target), the `high`
+band (precision ≥ 0.9) and the first-pass cut-off (an n-gram-only head may settle a
+message as "not a complaint" only below a score where, out of fold, it would have
+cost at most 0.5 % of recall).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +31,7 @@ from services.classifier import artefact, card, chunks, evaluate
 from services.classifier.data import Example, require_both_classes
 from services.classifier.encoder import EncoderSpec, OnnxEncoder, TorchEncoder
 from services.classifier.features import NgramConfig, Ngrams
+from services.classifier.finetune import FinetuneConfig, finetuned
 
 EMBEDDING_CACHE = Path("var/cache/embeddings")
 ENCODER_FILE = "encoder.onnx"
@@ -36,6 +41,7 @@ TOKENIZER_FILE = "tokenizer.json"
 @dataclass
 class TrainConfig:
     encoder: EncoderSpec = field(default_factory=EncoderSpec)
+    finetune: FinetuneConfig | None = None  # None: the encoder's layers stay as published
     ngrams: NgramConfig = field(default_factory=NgramConfig)
     C: float = 16.0  # seed train split, 5-fold CV macro-F1: C=1 0.871, 16 0.908, 64 0.901
     recall_target: float = 0.97  # OOF target; margin so held-out recall stays ≥ 0.95
@@ -50,19 +56,45 @@ class TrainConfig:
 # --- encoder and features ------------------------------------------------------------
 
 
-def prepare_encoder(out: Path, config: TrainConfig, *, reuse_from: Path | None = None) -> OnnxEncoder:
-    """Put encoder.onnx + tokenizer.json in `out`: copied from a model with the same encoder, or exported."""
+def prepare_encoder(
+    out: Path,
+    config: TrainConfig,
+    *,
+    reuse_from: Path | None = None,
+    rows: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None,
+) -> OnnxEncoder:
+    """Put encoder.onnx + tokenizer.json in `out`.
+
+    A published encoder is copied from a model that already has it, or exported. With
+    `config.finetune`, the encoder is fine-tuned on `rows` (texts, labels, weights) first,
+    so it is never reused: a tuned encoder belongs to the rows it was tuned on.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    if reuse_from is not None and _same_encoder(reuse_from, config.encoder):
+    if config.finetune is None and reuse_from is not None and _same_encoder(reuse_from, config.encoder):
         for name in (ENCODER_FILE, TOKENIZER_FILE):
             if (reuse_from / name).resolve() != (out / name).resolve():
                 shutil.copyfile(reuse_from / name, out / name)
-    else:
-        torch_encoder = TorchEncoder(
-            config.encoder, threads=config.threads, allow_download=config.allow_download
+        return OnnxEncoder(out / ENCODER_FILE, out / TOKENIZER_FILE, config.encoder, threads=config.threads)
+    torch_encoder = base_encoder(config)
+    if config.finetune is not None:
+        if rows is None:
+            raise ValueError("fine-tuning needs the training rows")
+        texts, y, weights = rows
+        torch_encoder = finetuned(
+            torch_encoder, texts, y, config.finetune, weights=weights, progress=config.progress
         )
-        torch_encoder.export_onnx(out / ENCODER_FILE)
-        shutil.copyfile(torch_encoder.tokenizer_file(), out / TOKENIZER_FILE)
+    return export(torch_encoder, out, config)
+
+
+def base_encoder(config: TrainConfig) -> TorchEncoder:
+    return TorchEncoder(config.encoder, threads=config.threads, allow_download=config.allow_download)
+
+
+def export(torch_encoder: TorchEncoder, out: Path, config: TrainConfig) -> OnnxEncoder:
+    """The encoder as int8 ONNX in `out`, with its tokenizer, ready to serve."""
+    out.mkdir(parents=True, exist_ok=True)
+    torch_encoder.export_onnx(out / ENCODER_FILE)
+    shutil.copyfile(torch_encoder.tokenizer_file(), out / TOKENIZER_FILE)
     return OnnxEncoder(out / ENCODER_FILE, out / TOKENIZER_FILE, config.encoder, threads=config.threads)
 
 
@@ -73,12 +105,17 @@ def _same_encoder(model_dir: Path, spec: EncoderSpec) -> bool:
         return False
     return (
         manifest["encoder"].get("runtime") == "onnx-int8"
+        and not manifest["encoder"].get("finetune")
         and EncoderSpec.from_json(manifest["encoder"]).to_json() == spec.to_json()
     )
 
 
-def embed(encoder: OnnxEncoder, texts: Sequence[str], *, progress: bool = True) -> np.ndarray:
+def embed(
+    encoder: OnnxEncoder, texts: Sequence[str], *, progress: bool = True, cache: bool = True
+) -> np.ndarray:
     """Encoder features, cached in var/ per (encoder file, text) so experiments do not re-encode."""
+    if not cache:  # a per-fold tuned encoder is used once
+        return encoder.encode(list(texts)).astype(np.float32)
     encoder_key = artefact.sha256(encoder.model_file)[:16]
     # "-rows": features of one text per encoder run (older cache files mixed texts in a batch).
     cache_file = EMBEDDING_CACHE / f"{encoder_key}-rows.npz"
@@ -119,32 +156,73 @@ def fit_head(
 
 def out_of_fold(
     texts: Sequence[str],
-    embeddings: np.ndarray,
+    embeddings: np.ndarray | None,
     y: np.ndarray,
     config: TrainConfig,
     *,
     weights: np.ndarray | None = None,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold probabilities of the full head and of the n-gram-only first pass."""
+    """Out-of-fold probabilities of the full head and of the n-gram-only first pass.
+
+    `embeddings` are the published encoder's features; with `config.finetune` they are
+    not needed (pass None): each fold tunes its own encoder on its training rows.
+    """
     texts_array = np.array(texts, dtype=object)
     full = np.zeros(len(y))
     first = np.zeros(len(y))
     weights = np.ones(len(y)) if weights is None else weights
-    splits = StratifiedKFold(config.folds, shuffle=True, random_state=seed).split(texts_array, y)
-    for train_rows, test_rows in tqdm(
-        list(splits), desc=f"{config.folds}-fold CV", unit="fold", disable=not config.progress
+    splits = list(StratifiedKFold(config.folds, shuffle=True, random_state=seed).split(texts_array, y))
+    base = base_encoder(config) if config.finetune is not None else None
+    for fold, (train_rows, test_rows) in enumerate(
+        tqdm(splits, desc=f"{config.folds}-fold CV", unit="fold", disable=not config.progress)
     ):
+        if base is None:
+            if embeddings is None:
+                raise ValueError("without fine-tuning, out_of_fold needs the encoder's features")
+            train_embeddings, test_embeddings = embeddings[train_rows], embeddings[test_rows]
+        else:
+            train_embeddings, test_embeddings = _tuned_features(
+                base, texts_array, y, weights, train_rows, test_rows, config, label=f"fold {fold + 1}"
+            )
         ngrams = Ngrams.fit(list(texts_array[train_rows]), config.ngrams)
         train_grams = ngrams.transform(list(texts_array[train_rows]))
         test_grams = ngrams.transform(list(texts_array[test_rows]))
-        head = fit_head(train_grams, embeddings[train_rows], y[train_rows], config.C, weights[train_rows])
-        test_features = sparse.hstack([test_grams, sparse.csr_matrix(embeddings[test_rows])]).tocsr()
+        head = fit_head(train_grams, train_embeddings, y[train_rows], config.C, weights[train_rows])
+        test_features = sparse.hstack([test_grams, sparse.csr_matrix(test_embeddings)]).tocsr()
         full[test_rows] = head.predict_proba(test_features)[:, 1]
         first[test_rows] = fit_head(
             train_grams, None, y[train_rows], config.C, weights[train_rows]
         ).predict_proba(test_grams)[:, 1]
     return full, first
+
+
+def _tuned_features(
+    base: TorchEncoder,
+    texts: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+    train_rows: np.ndarray,
+    test_rows: np.ndarray,
+    config: TrainConfig,
+    *,
+    label: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features of one fold from an encoder tuned on its training rows, through int8 ONNX as served."""
+    assert config.finetune is not None
+    tuned = finetuned(
+        base,
+        list(texts[train_rows]),
+        y[train_rows],
+        config.finetune,
+        weights=weights[train_rows],
+        progress=config.progress,
+        label=f"fine-tuning, {label}",
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        encoder = export(tuned, Path(scratch), config)
+        features = embed(encoder, list(texts[np.concatenate([train_rows, test_rows])]), cache=False)
+    return features[: len(train_rows)], features[len(train_rows) :]
 
 
 def threshold_for_recall(y: np.ndarray, p: np.ndarray, target: float) -> float:
@@ -192,9 +270,11 @@ def train(
     texts = [e.text for e in examples]
     y = np.array([e.label for e in examples])
     weights = np.array([e.weight for e in examples], dtype=np.float64)
-    encoder = prepare_encoder(out, config, reuse_from=reuse_encoder_from)
-    embeddings = embed(encoder, texts, progress=config.progress)
-    oof_full, oof_first = out_of_fold(texts, embeddings, y, config, weights=weights)
+    encoder = prepare_encoder(out, config, reuse_from=reuse_encoder_from, rows=(texts, y, weights))
+    embeddings = embed(encoder, texts, progress=config.progress, cache=config.finetune is None)
+    oof_full, oof_first = out_of_fold(
+        texts, embeddings if config.finetune is None else None, y, config, weights=weights
+    )
     threshold = threshold_for_recall(y, oof_full, config.recall_target)
     high = threshold_for_precision(y, oof_full, config.high_precision, floor=threshold)
     cutoff = first_pass_cutoff(y, oof_first, threshold, config.first_pass_max_recall_loss)
@@ -225,6 +305,7 @@ def train(
             "file": ENCODER_FILE,
             "tokenizer": TOKENIZER_FILE,
             "dim": encoder.dim,
+            "finetune": None if config.finetune is None else config.finetune.to_json(),
         },
         "ngrams": config.ngrams.to_json(),
         "head": {"kind": "logistic-regression", "C": config.C, "class_weight": "balanced"},

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services.classifier import commands, registry
+from services.classifier import artefact, commands, registry
 from services.classifier.model import Classifier
 from services.classifier.stage import ClassifyStage
 from services.ingest.sink import Sink
@@ -19,6 +19,12 @@ from shared.pipeline import Worker
 from shared.settings import Settings
 from shared.states import State
 from tests.conftest import make_incoming
+
+
+def shipped_version() -> str:
+    """The version in the configured model folder's manifest (the model the stage loads)."""
+    return artefact.load(registry.resolve(Settings().model_dir)).version
+
 
 COMPLAINT = (
     "Dit is de derde keer dat ik bel over de container die niet geleegd wordt. Nog steeds niets gebeurd!"
@@ -61,7 +67,7 @@ def test_the_stage_records_version_phrases_language_and_department_hints(databas
     assert messages[complaint_id].language == "nl"
 
     row = classification(database, complaint_id)
-    assert row.model_version == "signaal-complaints-v1"
+    assert row.model_version == shipped_version()
     assert row.flagged and row.band in {"high", "possible"} and row.score >= row.threshold
     assert row.language == "nl"
     assert row.phrases
@@ -115,7 +121,7 @@ def test_feedback_retraining_changes_a_decision_it_was_taught(
     sqlite_database: Database, tmp_path: Path
 ) -> None:
     settings = Settings()
-    taught = "De bladblazers in het park beginnen weer om zeven uur 's ochtends."
+    taught = "Zondagochtend om zeven uur bladblazers in het park."  # implicit: staff confirm it
     shipped = registry.classifier(registry.resolve(settings.model_dir), settings)
     assert not shipped.score([taught])[0].flagged  # the shipped model sees a neutral report
 
@@ -123,8 +129,10 @@ def test_feedback_retraining_changes_a_decision_it_was_taught(
     with sqlite_database.transaction() as session:
         session.add_all(FeedbackLabel(message_id=i, label=True, source="review") for i in messages)
 
+    # Without encoder fine-tuning, which would take minutes here (tests/unit/test_classifier_finetune.py
+    # covers it); the feedback path is the same either way.
     result = commands.retrain_from_feedback(
-        sqlite_database, settings, out=tmp_path / "retrained", folds=2, progress=False
+        sqlite_database, settings, out=tmp_path / "retrained", folds=2, progress=False, finetune_epochs=0
     )
 
     retrained = Classifier.load(Path(result["path"]))
