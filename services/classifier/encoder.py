@@ -99,15 +99,15 @@ class TorchEncoder:
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 idx = order[start : start + batch_size]
-                batch = self.tokenizer(
-                    [texts[i] for i in idx],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.spec.max_tokens,
-                    return_tensors="pt",
-                )
-                out[idx] = self.module(**_bert_inputs(batch)).numpy()
+                out[idx] = self.module(**self.inputs([texts[i] for i in idx])).numpy()
         return out
+
+    def inputs(self, texts: Sequence[str]) -> dict[str, Any]:
+        """The model's input tensors for a padded batch of texts, cut at the window size."""
+        batch = self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=self.spec.max_tokens, return_tensors="pt"
+        )
+        return _bert_inputs(batch)
 
     def tokenizer_file(self) -> Path:
         return Path(self.path) / "tokenizer.json"

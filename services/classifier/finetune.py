@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from services.classifier.encoder import TorchEncoder, _bert_inputs
+from services.classifier.encoder import TorchEncoder
 
 # The pooled layers are L2-normalised, so the temporary layer sees features of norm ~2
 # (four layers); scaling them lets it reach confident logits without huge weights.
@@ -79,14 +79,7 @@ def finetuned(
     bar = tqdm(total=steps, desc=label, unit="step", disable=not progress, leave=False)
     for _ in range(config.epochs):
         for batch in _length_grouped_batches(lengths, config.batch_size, rng):
-            encoded = base.tokenizer(
-                [texts[i] for i in batch],
-                padding=True,
-                truncation=True,
-                max_length=base.spec.max_tokens,
-                return_tensors="pt",
-            )
-            logits = layer(tuned.module(**_bert_inputs(encoded)) * FEATURE_SCALE)
+            logits = layer(tuned.module(**base.inputs([texts[i] for i in batch])) * FEATURE_SCALE)
             losses = torch.nn.functional.cross_entropy(
                 logits, torch.tensor(y[batch]), weight=class_weight, reduction="none"
             )
