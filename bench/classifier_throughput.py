@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 from scipy import sparse  # noqa: E402
-from sklearn.metrics import f1_score, recall_score  # noqa: E402
+from sklearn.metrics import f1_score, precision_recall_curve, recall_score  # noqa: E402
 
 from services.classifier import data, encoder, registry  # noqa: E402
 from services.classifier.features import Ngrams  # noqa: E402
@@ -105,6 +105,12 @@ def macro_f1(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]
     }
 
 
+def precision_at_recall(y: np.ndarray, p: np.ndarray, recall: float = 0.95) -> float:
+    """The best precision any threshold reaches with recall ≥ `recall` (the recall-first operating point)."""
+    precision, recalls, _ = precision_recall_curve(y, p)
+    return round(float(precision[recalls >= recall].max()), 4)
+
+
 def rate(function, texts: list[str]) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     function(texts)
@@ -164,6 +170,8 @@ def main() -> None:
             "plain_at_0.5": macro_f1(y, plain_p, 0.5),
             "stage_at_0.5": macro_f1(y, stage_p, 0.5),
             "stage_at_threshold": macro_f1(y, stage_p, classifier.threshold),
+            "plain_precision_at_recall_0.95": precision_at_recall(y, plain_p),
+            "stage_precision_at_recall_0.95": precision_at_recall(y, stage_p),
         }
         for key, value in results[name].items():  # type: ignore[union-attr]
             print(f"{name} {key}: {value}")
