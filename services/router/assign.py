@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from services.router import explain, notify
 from services.router.changes import audit
+from services.router.departments import default_department
 from shared.models import Assignment, Department, Handler, Signal, utcnow
 
 SYSTEM_ACTOR = "system:router"
@@ -58,3 +59,22 @@ def record_assignment(
     audit(session, actor=actor, action="signal.assign", obj=signal, detail=detail)
     notify.on_assignment(session, assignment=assignment, signal=signal)  # mail the handler (outbox)
     return assignment
+
+
+def return_to_queue(
+    session: Session, signal: Signal, *, rule: str, reason: str, actor: str = SYSTEM_ACTOR, **values: str
+) -> Assignment:
+    """Take `signal` from its handler back to its department's waiting queue (the default team's if none).
+
+    `reason` is an explanation key; it gets the department's name and `values`.
+    """
+    department = signal.department or default_department(session)
+    return record_assignment(
+        session,
+        signal=signal,
+        department=department,
+        handler=None,
+        rule=rule,
+        explanation=[explain.part(reason, department=department.name, **values)],
+        actor=actor,
+    )

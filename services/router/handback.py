@@ -28,9 +28,8 @@ import structlog
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from services.router import choice, explain
-from services.router.assign import record_assignment
-from services.router.departments import default_department
+from services.router import choice
+from services.router.assign import return_to_queue
 from shared import workdays
 from shared.db import Database
 from shared.models import Absence, FollowUp, FollowUpEvent, Handler, Signal
@@ -139,22 +138,14 @@ def hand_back_one(session: Session, item: Stranded, *, day: dt.date | None = Non
     if signal is None or not still:
         return False  # another worker moved it, or the handler started on it meanwhile
     item = still[0]  # as it stands now (an absence may have changed since the pass looked)
-    handler = session.get_one(Handler, item.handler_id)
-    department = signal.department or default_department(session)
-    returned = explain.part(
-        "returned.absent",
-        handler=handler.name,
+    return_to_queue(
+        session,
+        signal,
+        rule=HANDBACK_RULE,
+        reason="returned.absent",
+        handler=session.get_one(Handler, item.handler_id).name,
         until=item.absent_until.strftime(_DAY_FORMAT),
         due=item.due.strftime(_DAY_FORMAT),
-        department=department.name,
-    )
-    record_assignment(
-        session,
-        signal=signal,
-        department=department,
-        handler=None,
-        rule=HANDBACK_RULE,
-        explanation=[returned],
     )
     return True
 

@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from services.api.routing import schemas
-from services.router import choice, explain
-from services.router.assign import record_assignment
+from services.router import choice
+from services.router.assign import return_to_queue
 from services.router.changes import apply_changes, audit
 from services.router.choice import OPEN_STATES
-from services.router.departments import default_department
 from services.router.exceptions import Conflict, NotFound
 from shared.models import Absence, Assignment, Department, FollowUp, Handler, RoutingRule, Signal, User
 
@@ -184,17 +183,13 @@ def _requeue_open_signals(db_session: Session, handler: Handler, *, actor: str) 
         select(Signal).where(Signal.handler_id == handler.id, still_open.exists())
     ).all()
     for signal in held:
-        department = signal.department or default_department(db_session)
-        record_assignment(
+        return_to_queue(
             db_session,
-            signal=signal,
-            department=department,
-            handler=None,
+            signal,
             rule="handler-deactivated",
-            explanation=[
-                explain.part("handler.deactivated", handler=handler.name, department=department.name)
-            ],
+            reason="handler.deactivated",
             actor=actor,
+            handler=handler.name,
         )
 
 
