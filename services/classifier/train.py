@@ -62,6 +62,7 @@ def prepare_encoder(
     *,
     reuse_from: Path | None = None,
     rows: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None,
+    base: TorchEncoder | None = None,
 ) -> OnnxEncoder:
     """Put encoder.onnx + tokenizer.json in `out`.
 
@@ -75,7 +76,7 @@ def prepare_encoder(
             if (reuse_from / name).resolve() != (out / name).resolve():
                 shutil.copyfile(reuse_from / name, out / name)
         return OnnxEncoder(out / ENCODER_FILE, out / TOKENIZER_FILE, config.encoder, threads=config.threads)
-    torch_encoder = base_encoder(config)
+    torch_encoder = base or base_encoder(config)
     if config.finetune is not None:
         if rows is None:
             raise ValueError("fine-tuning needs the training rows")
@@ -162,18 +163,23 @@ def out_of_fold(
     *,
     weights: np.ndarray | None = None,
     seed: int = 0,
+    base: TorchEncoder | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities of the full head and of the n-gram-only first pass.
 
     `embeddings` are the published encoder's features; with `config.finetune` they are
-    not needed (pass None): each fold tunes its own encoder on its training rows.
+    not needed (pass None): each fold tunes its own copy of `base` (the published
+    encoder, loaded here unless given) on its training rows.
     """
     texts_array = np.array(texts, dtype=object)
     full = np.zeros(len(y))
     first = np.zeros(len(y))
     weights = np.ones(len(y)) if weights is None else weights
     splits = list(StratifiedKFold(config.folds, shuffle=True, random_state=seed).split(texts_array, y))
-    base = base_encoder(config) if config.finetune is not None else None
+    if config.finetune is None:
+        base = None
+    elif base is None:
+        base = base_encoder(config)
     for fold, (train_rows, test_rows) in enumerate(
         tqdm(splits, desc=f"{config.folds}-fold CV", unit="fold", disable=not config.progress)
     ):
@@ -270,10 +276,12 @@ def train(
     texts = [e.text for e in examples]
     y = np.array([e.label for e in examples])
     weights = np.array([e.weight for e in examples], dtype=np.float64)
-    encoder = prepare_encoder(out, config, reuse_from=reuse_encoder_from, rows=(texts, y, weights))
+    # Fine-tuning tunes copies of one published encoder: loaded once for the model and every fold.
+    base = base_encoder(config) if config.finetune is not None else None
+    encoder = prepare_encoder(out, config, reuse_from=reuse_encoder_from, rows=(texts, y, weights), base=base)
     embeddings = embed(encoder, texts, progress=config.progress, cache=config.finetune is None)
     oof_full, oof_first = out_of_fold(
-        texts, embeddings if config.finetune is None else None, y, config, weights=weights
+        texts, embeddings if config.finetune is None else None, y, config, weights=weights, base=base
     )
     threshold = threshold_for_recall(y, oof_full, config.recall_target)
     high = threshold_for_precision(y, oof_full, config.high_precision, floor=threshold)
