@@ -1,10 +1,14 @@
 # One image for every Signaal service; compose.yaml picks the command.
+# The image is production by default: it refuses to start without SIGNAAL_SECRET_KEY, since it
+# listens on every interface. `python:3.11-slim` follows 3.11's newest patch release, which
+# carries the email header fixes Signaal's production start-up check asks for.
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 \
+    SIGNAAL_ENV=production \
     SIGNAAL_HOST=0.0.0.0 \
     SIGNAAL_LOG_FORMAT=json
 

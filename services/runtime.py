@@ -17,8 +17,8 @@ from services.router import scheduler, waiting
 from services.router.departments import sync_departments
 from services.router.stage import RouteStage
 from shared import config as org_config
+from shared import installkey, migrate
 from shared import logging as signaal_logging
-from shared import migrate
 from shared.db import Database
 from shared.exceptions import DatabaseNotMigrated
 from shared.pipeline import StageBase, Worker, WorkerConfig
@@ -41,7 +41,7 @@ def bootstrap(*, require_schema: bool = True) -> Context:
 
     Raises ConfigError / DatabaseUnavailable / DatabaseNotMigrated with a message for the user.
     """
-    settings = get_settings()
+    settings = installkey.with_install_key(get_settings())
     signaal_logging.configure(settings.log_level, settings.log_format)
     config = org_config.load_config(settings.config)
     database = Database(settings.database_url, pool_size=settings.db_pool_size)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 
@@ -100,6 +101,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Settings:
+        # The default is public: whoever can reach the server could forge a staff session with it.
+        if self.secret_key == DEFAULT_SECRET and not is_loopback(self.host):
+            raise ValueError(
+                f"SIGNAAL_SECRET_KEY is the built-in default while SIGNAAL_HOST ({self.host}) is reachable "
+                "from other machines; set a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
         if self.env is Environment.production and self.secret_key == DEFAULT_SECRET:
             raise ValueError(
                 "SIGNAAL_SECRET_KEY is the built-in default; set a long random value "
@@ -129,6 +137,16 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen address only accepts connections from this machine."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
 
 
 def load_settings() -> Settings:
