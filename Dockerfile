@@ -12,6 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SIGNAAL_HOST=0.0.0.0 \
     SIGNAAL_LOG_FORMAT=json
 
+# Refuse an interpreter without the email header-injection fix (CVE-2024-6923) at build time.
+RUN python -c "import sys; assert sys.version_info >= (3, 11, 10), sys.version"
 WORKDIR /app
 RUN useradd --system --create-home --home-dir /home/signaal signaal
 

@@ -17,7 +17,7 @@ from services.router import scheduler, waiting
 from services.router.departments import sync_departments
 from services.router.stage import RouteStage
 from shared import config as org_config
-from shared import installkey, migrate
+from shared import installkey, interpreter, migrate
 from shared import logging as signaal_logging
 from shared.db import Database
 from shared.exceptions import DatabaseNotMigrated
@@ -43,6 +43,7 @@ def bootstrap(*, require_schema: bool = True) -> Context:
     """
     settings = installkey.with_install_key(get_settings())
     signaal_logging.configure(settings.log_level, settings.log_format)
+    interpreter.require_patched(settings.env)
     config = org_config.load_config(settings.config)
     database = Database(settings.database_url, pool_size=settings.db_pool_size)
     database.wait_until_reachable(settings.db_wait_seconds)
@@ -118,8 +119,15 @@ def api_server(context: Context) -> uvicorn.Server:
     from services.api.app import create_app
 
     app = create_app(context.settings, context.database, config=context.config)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app decides instead,
+    # from SIGNAAL_TRUSTED_PROXIES (services.api.clientaddress), and request.client stays the peer.
     config = uvicorn.Config(
-        app, host=context.settings.host, port=context.settings.port, log_config=None, access_log=False
+        app,
+        host=context.settings.host,
+        port=context.settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
     )
     return uvicorn.Server(config)
 

@@ -47,6 +47,9 @@ _FORWARDED = {"message/rfc822", "message/global"}
 _CONTENT_TYPE = re.compile(r"\s*([!#$%&'*+.^`|~\w-]+)\s*/\s*([!#$%&'*+.^`|~\w-]+)")
 _BOUNDARY_LINE = re.compile(rb"^--([^\s\"]{1,70})[ \t]*\r?\n[A-Za-z][A-Za-z0-9-]*[ \t]*:", re.MULTILINE)
 _MIME_FILLER = re.compile(r"^(--\S+|this is a multi-?part message in mime format\.?)$", re.IGNORECASE)
+# An RFC 5322 comment, innermost first: `[^)]*` would rescan to the end from every unclosed `(`.
+_COMMENT = re.compile(r"\([^()]*\)")
+_COMMENT_DEPTH = 8  # nested comments peeled off per header at most (each pass is linear)
 
 
 class _Unparseable(Exception):
@@ -289,6 +292,14 @@ def _reason(name: str, value: str) -> str:
     return f"{name}: {mailparts.header_text(value)[:60]}".strip()
 
 
+def _without_comments(value: str) -> str:
+    for _ in range(_COMMENT_DEPTH):
+        value, removed = _COMMENT.subn("", value)
+        if not removed:
+            break
+    return value
+
+
 def automated_reason(message: Message) -> str | None:
     """Why the outer headers mark `message` as sent by a machine (RFC 3834 and friends); None for a person.
 
@@ -296,7 +307,7 @@ def automated_reason(message: Message) -> str | None:
     """
     headers = _headers(message)
     for value in headers.get("auto-submitted", []):
-        keyword = re.sub(r"\([^)]*\)", "", value).strip().lower()
+        keyword = _without_comments(value).strip().lower()
         if keyword and keyword != "no":
             return _reason("Auto-Submitted", value)
     if _content_type(message, headers) == "multipart/report":
@@ -308,7 +319,7 @@ def automated_reason(message: Message) -> str | None:
         if name.lower() in headers:
             return _reason(name, _first(headers, name.lower()))
     for value in headers.get("precedence", []):
-        if re.sub(r"\([^)]*\)", "", value).strip().lower() in ("bulk", "junk", "list", "auto_reply"):
+        if _without_comments(value).strip().lower() in ("bulk", "junk", "list", "auto_reply"):
             return _reason("Precedence", value)
     return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import ssl
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -24,6 +25,14 @@ from shared.settings import Settings, SmtpSecurity
 DEFAULT_PORTS = {SmtpSecurity.none: 25, SmtpSecurity.starttls: 587, SmtpSecurity.tls: 465}
 # Keeps References short: the citizen's last few ancestors thread just as well.
 MAX_REFERENCES = 10
+# RFC 5322's line limit is 998; a subject longer than this is noise, and folding stays simple.
+MAX_HEADER_CHARS = 900
+# The stdlib decodes encoded words again when a header is set, so a value is decoded until it
+# no longer changes; a word encoded more often than this is left undecodable instead.
+_DECODE_ROUNDS = 5
+# Unicode categories that end or bend a line somewhere along the way (Cc: C0/C1 controls, NUL,
+# CR, LF, VT, FF, FS/GS/RS, NEL; Zl/Zp: U+2028/U+2029) and lone surrogates no encoder takes.
+_FLATTENED = {"Cc", "Zl", "Zp", "Cs"}
 
 
 @dataclass(frozen=True)
@@ -97,26 +106,69 @@ class Outgoing:
 def build(config: SmtpConfig, outgoing: Outgoing, *, now: dt.datetime) -> EmailMessage:
     """A plain-text UTF-8 email with the headers that stop mail loops and keep threads together."""
     message = EmailMessage(policy=SMTP_POLICY)
-    message["From"] = config.from_address
-    message["To"] = outgoing.recipient
-    message["Subject"] = one_line(outgoing.subject)
+    # Every value goes through header_value(): the citizen's subject, name and Message-IDs
+    # reach these headers, and the stdlib would decode an encoded CR LF in them into a new header.
+    message["From"] = header_value(config.from_address)  # configured, with a display name
+    message["To"] = _address(outgoing.recipient)
+    message["Subject"] = header_value(outgoing.subject)
     message["Date"] = email.utils.format_datetime(now)
-    message["Message-ID"] = outgoing.message_id
-    message["Auto-Submitted"] = outgoing.auto_submitted
+    message["Message-ID"] = header_value(outgoing.message_id)
+    message["Auto-Submitted"] = header_value(outgoing.auto_submitted)
     # Exchange and Outlook honour this instead of Auto-Submitted: no out-of-office back to us.
     message["X-Auto-Response-Suppress"] = "All"
-    if outgoing.in_reply_to:
-        message["In-Reply-To"] = outgoing.in_reply_to
-        message["References"] = " ".join([*outgoing.references[-MAX_REFERENCES:], outgoing.in_reply_to])
+    in_reply_to = _message_id(outgoing.in_reply_to)
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        ancestors = [i for i in map(_message_id, outgoing.references[-MAX_REFERENCES:]) if i]
+        message["References"] = " ".join([*ancestors, in_reply_to])
     if outgoing.reference:
-        message["X-Signaal-Reference"] = outgoing.reference
+        message["X-Signaal-Reference"] = header_value(outgoing.reference)
     message.set_content(outgoing.body, charset="utf-8")
     return message
 
 
-def one_line(text: str) -> str:
-    """Header text without line breaks (a CR or LF in a header is an injection)."""
-    return " ".join(text.split())
+def header_value(text: str, *, limit: int = MAX_HEADER_CHARS) -> str:
+    """Text that sets exactly one header line, whatever encoded words or line separators it holds.
+
+    Encoded words are decoded first (the stdlib's own decoder, so we see what it would make of
+    the value), then every control and line-separator character becomes a space, then the
+    length is bounded; any `=?` still left is broken up so that nothing is decoded later.
+    """
+    # The stdlib's header parser is quadratic in the number of words (1 MB of them: 97 s), so it
+    # reads a bounded prefix; an encoded word cut here stays undecoded and is broken up below.
+    text = text[: 8 * limit]
+    for _ in range(_DECODE_ROUNDS):
+        flattened = _flatten(_decoded(text))
+        if flattened == text:
+            break
+        text = flattened
+    return text.replace("=?", "= ?")[:limit].rstrip()
+
+
+def _decoded(text: str) -> str:
+    try:
+        return str(SMTP_POLICY.header_factory("subject", text))
+    except Exception:  # the stdlib's parser on odd input: keep the text as it is (flattened next)
+        return text
+
+
+def _flatten(text: str) -> str:
+    characters = (" " if unicodedata.category(c) in _FLATTENED else c for c in text)
+    return " ".join("".join(characters).split())
+
+
+def _address(address: str) -> str:
+    # Recipients come from these headers (send_message), so an address is refused, never repaired.
+    if header_value(address) != address.strip():
+        raise ValueError("the address contains encoded words or control characters")
+    return address.strip()
+
+
+def _message_id(message_id: str | None) -> str | None:
+    """A Message-ID for threading, or None when it would not survive as one safe token."""
+    if not message_id or header_value(message_id) != message_id or " " in message_id:
+        return None
+    return message_id
 
 
 def angle_bracketed(message_id: str) -> str:

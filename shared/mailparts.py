@@ -176,7 +176,9 @@ def attachment_filename(disposition: str, content_type: str) -> str:
     return name
 
 
-_ADDRESS = re.compile(r"[^\s<>\"',;:()\[\]]+@[^\s<>\"',;:()\[\]]+")
+# Tried only where a run of address characters starts (the lookbehind): from inside a long run
+# without an `@` every start would rescan the rest of it.
+_ADDRESS = re.compile(r"(?<![^\s<>\"',;:()\[\]])[^\s<>\"',;:()\[\]]+@[^\s<>\"',;:()\[\]]+")
 _MESSAGE_ID = re.compile(r"<[^<>]+>")
 
 

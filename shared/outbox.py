@@ -54,9 +54,12 @@ def auto_submitted(kind: str) -> str:
 def valid_address(address: str) -> str | None:
     """The address normalised (domain lower-cased) if it is a syntactically valid email address."""
     try:
-        return validate_email(address.strip(), check_deliverability=False).normalized
+        normalized = validate_email(address.strip(), check_deliverability=False).normalized
     except EmailNotValidError:
         return None
+    # `=` and `?` are legal in a local part, so an encoded word can pass as one; the stdlib would
+    # decode it (CR LF and all) in the To header. No real mailbox is named like that.
+    return normalized if mailer.header_value(normalized) == normalized else None
 
 
 def enqueue(
@@ -81,7 +84,7 @@ def enqueue(
     row = Notification(
         kind=kind,
         recipient=address,
-        subject=mailer.one_line(subject),
+        subject=mailer.header_value(subject),
         body=body,
         message_id=message_id,
         signal_id=signal_id,

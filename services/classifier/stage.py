@@ -29,6 +29,12 @@ from shared.states import Stage, State
 log = structlog.get_logger(__name__)
 
 RECHECK_SECONDS = 60.0
+# What one message may cost the only classify worker: the model reads at most this much of a text
+# (~12 pages; a complaint is stated long before that, and the opening window is always encoded).
+# Past it the cost is linear but real: 100,000 characters of one pathological word took ~5 s to
+# score and explain, 50,000 half that (bench/pathological.py); 1 MB would cost ten times the first.
+# A prefix keeps every phrase offset valid for Message.text.
+MAX_SCORED_CHARS = 50_000
 
 
 class ClassifyStage(StageBase):
@@ -162,7 +168,7 @@ class ClassifyStage(StageBase):
 def _scored_text(message: Message) -> str:
     # Phrase offsets refer to Message.text, so score the text alone; the subject adds little the
     # body does not say and would shift every offset. A message with no text is scored on its subject.
-    return message.text if message.text.strip() else message.subject
+    return (message.text if message.text.strip() else message.subject)[:MAX_SCORED_CHARS]
 
 
 def _with_field(phrases: list[dict[str, object]], message: Message) -> list[dict[str, object]]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from services.ingest.store import Stored
 from shared import outbox
 from shared.config import OrganisationConfig, ReceiptText, load_config
-from shared.mailer import one_line
+from shared.mailer import header_value
 from shared.models import Notification, utcnow
 from shared.normalise import Incoming
 from shared.settings import get_settings
@@ -111,8 +111,9 @@ def render(
     values = {
         "reference": reference,
         "organisation": organisation.organisation,
-        "name": one_line(incoming.sender_name)[:200],
-        "subject": one_line(incoming.subject)[:200],
+        # Decoded and flattened here too: the body shows them, and the subject must stay one line.
+        "name": header_value(incoming.sender_name, limit=200),
+        "subject": header_value(incoming.subject, limit=200),
     }
     return ReceiptText.model_construct(
         subject=template.subject.format(**values), body=template.body.format(**values)

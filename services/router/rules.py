@@ -8,7 +8,8 @@ The first rule that matches decides, and its explanation starts the assignment's
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,12 +24,29 @@ from shared.models import Department, RoutingRule
 
 log = structlog.get_logger(__name__)
 
-# Backtracking guard: a rule's regex sees at most this much text and gives up after this long.
+# Backtracking guard: a rule's regex sees at most this much text, and all of a signal's regex rules
+# together give up after this long (RegexBudget). Per signal, not per rule: with a box per rule, two
+# catastrophic rules held a signal 0.2 s and ten a whole second.
 REGEX_MAX_TEXT = 20_000
 REGEX_TIMEOUT_SECONDS = 0.1
 
 HINT_RULE = "department-hint"
 DEFAULT_RULE = "default-team"
+
+
+@dataclass
+class RegexBudget:
+    """The regex time one signal has left: the clock starts at its first regex."""
+
+    seconds: float = REGEX_TIMEOUT_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    started: float | None = None
+
+    def remaining(self) -> float:
+        now = self.clock()
+        if self.started is None:
+            self.started = now
+        return max(0.0, self.seconds - (now - self.started))
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,8 @@ class Facts:
     band: str = "possible"
     # [{"department": "Afval", "score": 0.61}], best first.
     hints: Sequence[dict[str, Any]] = field(default_factory=list)
+    # Shared by every rule checked for these facts: one signal, one regex time box.
+    regex_budget: RegexBudget = field(default_factory=RegexBudget, compare=False, repr=False)
 
     @property
     def sender_domain(self) -> str:
@@ -77,10 +97,14 @@ def _compiled(pattern: str) -> regex.Pattern[str]:
     return regex.compile(pattern, regex.IGNORECASE)
 
 
-def regex_search(pattern: str, text: str) -> str | None:
-    """The matched text, or None; a pattern that runs too long counts as no match."""
+def regex_search(pattern: str, text: str, *, budget: RegexBudget | None = None) -> str | None:
+    """The matched text, or None; a pattern that runs past the budget's time counts as no match."""
+    timeout = (budget or RegexBudget()).remaining()
+    if timeout <= 0:
+        log.warning("routing regex skipped: the signal's regex time is spent; treated as no match")
+        return None
     try:
-        found = _compiled(pattern).search(text[:REGEX_MAX_TEXT], timeout=REGEX_TIMEOUT_SECONDS)
+        found = _compiled(pattern).search(text[:REGEX_MAX_TEXT], timeout=timeout)
     except TimeoutError:
         log.warning("routing regex timed out; treated as no match", pattern=pattern[:100])
         return None
@@ -141,7 +165,7 @@ def _keywords(keywords: Sequence[str], facts: Facts) -> explain.Part | None:
 
 
 def _regex(pattern: str, facts: Facts) -> explain.Part | None:
-    found = regex_search(pattern, f"{facts.subject}\n{facts.text}")
+    found = regex_search(pattern, f"{facts.subject}\n{facts.text}", budget=facts.regex_budget)
     return explain.part("condition.regex", match=found[:60]) if found is not None else None
 
 

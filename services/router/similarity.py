@@ -55,6 +55,11 @@ STOPWORDS = frozenset(
 )
 
 
+# What a message is about shows in its opening; a megabyte of text would cost the route stage
+# seconds per signal (bench/pathological.py) and group it by its quoted history, not its topic.
+MAX_TOPIC_CHARS = 20_000
+
+
 def words(text: str) -> list[str]:
     """Lower-cased, accent-free words of three letters or more, without stopwords or numbers."""
     text = unicodedata.normalize("NFKD", text.lower())
@@ -65,7 +70,7 @@ def words(text: str) -> list[str]:
 def ngram_vector(text: str, dim: int = NGRAM_DIM) -> np.ndarray:
     """The hashed topic-word and character n-gram vector of `text` (all zeros when nothing is left)."""
     counts: Counter[str] = Counter()
-    for word in words(text):
+    for word in words(text[:MAX_TOPIC_CHARS]):
         counts["w:" + word] += 1
         padded = f" {word} "
         for n in CHAR_NGRAMS:

@@ -144,3 +144,10 @@ def test_placing_a_batch_groups_exactly_as_placing_one_signal_after_another() ->
 
     assert got == expected and any(g is not None for g in got)
     assert list(batched.groups[: batched.size]) == list(one_by_one.groups[: one_by_one.size])
+
+
+def test_only_the_opening_of_a_huge_text_decides_its_topic() -> None:
+    opening = "De groene container in de Lindenstraat is al twee weken niet geleegd. "
+    filler = "Lantaarnpaal kapot bij het station. " * (similarity.MAX_TOPIC_CHARS // 20)
+    padded = opening + " " * (similarity.MAX_TOPIC_CHARS - len(opening)) + filler
+    assert np.array_equal(vector(padded), vector(opening))
