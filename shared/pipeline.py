@@ -7,6 +7,9 @@ a transaction that also moves the item on. The loop guarantees the rest:
 
 - an item is processed by one worker at a time (lease, fenced by owner);
 - an unexpected error moves that item, and only that item, to `failed`;
+- a lost or busy database is not the item's fault: the batch is released and
+  retried after a backoff, and nothing moves to `failed` for it;
+- the loop itself survives every error, including errors while failing an item;
 - a crashed worker's items become claimable again when their lease expires;
 - on stop, the item in hand is finished and the rest of the batch released.
 """
@@ -23,13 +26,14 @@ import traceback
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import structlog
+from prometheus_client import Counter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from shared import audit, claim, metrics
+from shared import audit, claim, dberrors, metrics
 from shared.db import Database
 from shared.models import Message, utcnow
 from shared.states import STAGE_INPUT, Stage, State
@@ -37,6 +41,29 @@ from shared.states import STAGE_INPUT, Stage, State
 log = structlog.get_logger(__name__)
 
 MAX_ERROR_CHARS = 4000
+# Longest pause after repeated database losses; the first pause is the poll interval.
+MAX_LOST_PAUSE_SECONDS = 30.0
+# `drain` (one-shot commands) gives up after this many database losses in a row.
+DRAIN_LOSSES = 3
+# An item that loses the database this often in one worker is the cause itself (a statement of its
+# own that always times out, say), not an outage: it fails, so it cannot stall its stage for ever.
+MAX_ITEM_LOSSES = 10
+
+# Kept beside the loop that counts it; exported with the other process counters.
+DATABASE_LOST = Counter(
+    "signaal_stage_database_lost_total",
+    "Batches a pipeline stage put back because the database connection was lost or busy.",
+    ["stage"],
+)
+
+
+TOO_MANY_LOSSES = (
+    f"the database refused this item {MAX_ITEM_LOSSES} times in a row; failed so the stage goes on"
+)
+
+
+class _DatabaseLost(Exception):
+    """The database went away mid-batch; the batch was released for a retry."""
 
 
 class StageBase(abc.ABC):
@@ -75,20 +102,25 @@ class Worker:
         self.config = config or WorkerConfig()
         self.id = worker_id(stage.stage.value)
         self.log = log.bind(stage=stage.stage.value, worker=self.id)
+        self._item_losses: dict[int, int] = {}
 
     # --- the loop -------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
         """Process batches until `stop` is set; sleep `poll_interval` when idle."""
         self.log.info("worker started")
+        losses = 0
         while not stop.is_set():
+            # Guarded as a whole: a database outage, or a bug anywhere in the loop, never ends the worker.
             try:
                 handled = self.run_once(stop)
-            except Exception:
-                # A database outage must not kill the worker; the leases keep items safe.
-                self.log.exception("batch failed, retrying after a pause")
+                losses = 0
+            except Exception as exc:
+                losses += 1
+                if not isinstance(exc, _DatabaseLost):
+                    self._log_batch_error(exc)
                 handled = 0
-                stop.wait(min(self.config.poll_interval * 5, 30))
+                stop.wait(self._lost_pause(losses))
             if handled == 0:
                 stop.wait(self.config.poll_interval)
         self.log.info("worker stopped")
@@ -96,8 +128,19 @@ class Worker:
     def drain(self, stop: threading.Event | None = None) -> int:
         """Process until no claimable work is left; returns the number of items handled."""
         stop = stop or threading.Event()
-        total = 0
-        while not stop.is_set() and (handled := self.run_once(stop)):
+        total, losses = 0, 0
+        while not stop.is_set():
+            try:
+                handled = self.run_once(stop)
+            except _DatabaseLost as lost:
+                losses += 1
+                if losses >= DRAIN_LOSSES:
+                    raise lost.__cause__ or lost from None
+                stop.wait(self._lost_pause(losses))
+                continue
+            losses = 0
+            if not handled:
+                break
             total += handled
         return total
 
@@ -107,8 +150,13 @@ class Worker:
         if not ids:
             return 0
         claimed_at = time.monotonic()
-        messages = self._load(ids)
-        prepared = self._prepare(messages)
+        try:
+            messages = self._load(ids)
+            prepared = self._prepare(messages)
+        except Exception as exc:
+            if not dberrors.is_transient(exc):
+                raise
+            self._database_lost(exc, None, ids)
         for position, message in enumerate(messages):
             if stop.is_set():
                 self._release([m.id for m in messages[position:]])
@@ -117,11 +165,50 @@ class Worker:
                 self._renew([m.id for m in messages[position:]])
                 claimed_at = time.monotonic()
             outcome = prepared.get(message.id)
-            if isinstance(outcome, _PrepareFailed):
-                self._fail(message.id, outcome.error)
-            else:
-                self._process(message.id, outcome)
+            try:
+                if isinstance(outcome, _PrepareFailed):
+                    self._fail(message.id, outcome.error)
+                else:
+                    self._process(message.id, outcome)
+            except Exception as exc:
+                if not dberrors.is_transient(exc):
+                    raise
+                if self._lost_too_often(message.id):
+                    self._fail(
+                        message.id, f"{_describe_error()}\n{TOO_MANY_LOSSES}: {dberrors.describe(exc)}"
+                    )
+                    continue
+                self._database_lost(exc, message.id, [m.id for m in messages[position:]])
+            self._item_losses.pop(message.id, None)
         return len(ids)
+
+    def _lost_too_often(self, message_id: int) -> bool:
+        if len(self._item_losses) > 10_000:  # bounded: only recent trouble matters
+            self._item_losses.clear()
+        self._item_losses[message_id] = self._item_losses.get(message_id, 0) + 1
+        return self._item_losses[message_id] >= MAX_ITEM_LOSSES
+
+    def _database_lost(self, exc: BaseException, message_id: int | None, unfinished: list[int]) -> NoReturn:
+        """Say what happened, give the unfinished items back (if the database lets us), and stop the batch."""
+        metrics_label = self.stage.stage.value
+        DATABASE_LOST.labels(metrics_label).inc()
+        what = f"message {message_id}" if message_id is not None else f"a batch of {len(unfinished)}"
+        self.log.warning(
+            f"database connection lost while processing {what}; it will be retried",
+            reason=dberrors.reason(exc),
+        )
+        self._release(unfinished, quiet=True)
+        raise _DatabaseLost() from exc
+
+    def _lost_pause(self, losses: int) -> float:
+        return min(self.config.poll_interval * 2 ** min(losses, 8), MAX_LOST_PAUSE_SECONDS)
+
+    def _log_batch_error(self, exc: BaseException) -> None:
+        if dberrors.is_transient(exc):
+            # SQLAlchemy's text adds only a help link; the reason says what happened.
+            self.log.warning("database unreachable; retrying after a pause", reason=dberrors.reason(exc))
+        else:
+            self.log.exception("batch failed, retrying after a pause")
 
     # --- steps ----------------------------------------------------------------
 
@@ -148,7 +235,9 @@ class Worker:
         try:
             results = self.stage.prepare(messages)
             return dict(zip([m.id for m in messages], results, strict=True))
-        except Exception:
+        except Exception as exc:
+            if dberrors.is_transient(exc):
+                raise  # the database, not the batch: run_once puts it back
             if len(messages) == 1:
                 return {messages[0].id: _PrepareFailed(_describe_error())}
             self.log.warning("batch preparation failed; preparing items one by one", size=len(messages))
@@ -174,13 +263,16 @@ class Worker:
                 message.state_changed_at = utcnow()
                 message.lease_owner = None
                 message.lease_until = None
-        except Exception:
+        except Exception as exc:
+            if dberrors.is_transient(exc):
+                raise  # not the message's fault: run_once puts it back
             self._fail(message_id, _describe_error())
             return
         metrics.STAGE_ITEMS.labels(self.stage.stage.value, next_state.value).inc()
 
     def _fail(self, message_id: int, error: str) -> None:
-        self.log.error("item failed", message_id=message_id, error=error.splitlines()[-1][:300])
+        """Move the item to `failed`; a transient database error propagates (the item is not at fault)."""
+        self.log.error("item failed", message_id=message_id, error=_last_line(error))
         with self.database.transaction() as session:
             moved = claim.mark_failed(
                 session,
@@ -195,13 +287,24 @@ class Worker:
             metrics.STAGE_FAILURES.labels(self.stage.stage.value).inc()
 
     def _renew(self, ids: list[int]) -> None:
-        with self.database.transaction() as session:
-            claim.renew(session, ids=ids, owner=self.id, now=utcnow(), lease=self.config.lease)
+        try:
+            with self.database.transaction() as session:
+                claim.renew(session, ids=ids, owner=self.id, now=utcnow(), lease=self.config.lease)
+        except Exception as exc:
+            # Processing goes on: each item is still fenced by its lease, so a takeover is detected.
+            self.log.warning("could not renew leases", reason=dberrors.reason(exc))
 
-    def _release(self, ids: list[int]) -> None:
-        with self.database.transaction() as session:
-            released = claim.release(session, ids=ids, owner=self.id)
-        self.log.info("stopping: released unstarted items", released=released)
+    def _release(self, ids: list[int], *, quiet: bool = False) -> None:
+        try:
+            with self.database.transaction() as session:
+                released = claim.release(session, ids=ids, owner=self.id)
+        except Exception as exc:
+            # Their leases expire instead and another worker (or this one) takes them then.
+            self.log.warning("could not release items; their leases will expire", count=len(ids),
+                             reason=dberrors.reason(exc))  # fmt: skip
+            return
+        if not quiet:
+            self.log.info("stopping: released unstarted items", released=released)
 
 
 @dataclass(frozen=True)
@@ -209,9 +312,15 @@ class _PrepareFailed:
     error: str
 
 
+def _last_line(error: str) -> str:
+    """The exception's own line of a traceback, not SQLAlchemy's closing help link."""
+    lines = [line for line in error.splitlines() if line.strip() and not line.startswith("(Background on")]
+    return (lines[-1] if lines else error)[:300]
+
+
 def _describe_error() -> str:
     """The current exception with its traceback, bounded in size (no message content in it)."""
-    text = traceback.format_exc()
+    text = dberrors.scrub(traceback.format_exc())
     return text if len(text) <= MAX_ERROR_CHARS else "…" + text[-MAX_ERROR_CHARS:]
 
 

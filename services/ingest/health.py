@@ -12,8 +12,10 @@ import datetime as dt
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared.config import OrganisationConfig
@@ -32,55 +34,85 @@ _AUTH_REASON = re.compile(
     r"access token may not|HTTP 401",
     re.IGNORECASE,
 )
-# No poll for this long (or three poll intervals, if longer) means nothing is running the connector.
+# No poll for this long (or STALE_POLLS poll intervals, if longer) means nothing is running the connector.
 STALE_AFTER = dt.timedelta(minutes=15)
+STALE_POLLS = 3
 RECENT = dt.timedelta(hours=24)  # quarantined / oversized warnings look this far back
 
 
-def _row(session: Session, name: str, kind: str) -> ConnectorHealth:
-    row = session.scalars(select(ConnectorHealth).where(ConnectorHealth.connector == name)).one_or_none()
-    if row is None:
-        row = ConnectorHealth(
-            connector=name, kind=kind, status="ok", consecutive_failures=0, messages_total=0, warnings=[]
-        )
-        session.add(row)
-    return row
+def _ensure_row(session: Session, name: str, kind: str) -> None:
+    """Create the connector's row if missing; a concurrent creator winning is fine."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(ConnectorHealth)
+        .values(connector=name, kind=kind, status="ok", consecutive_failures=0, messages_total=0, warnings=[])
+        .on_conflict_do_nothing(index_elements=["connector"])
+    )
+
+
+def _update(session: Session, name: str, **values: Any) -> None:
+    # One UPDATE computing counters from their stored values, so concurrent recorders never lose a count.
+    session.execute(
+        update(ConnectorHealth)
+        .where(ConnectorHealth.connector == name)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_success(database: Database, *, name: str, kind: str, stored: int) -> None:
     now = utcnow()
+    values: dict[str, Any] = {
+        "status": "ok",
+        "last_attempt_at": now,
+        "last_success_at": now,
+        "consecutive_failures": 0,
+        "warnings": [],
+        "messages_total": func.coalesce(ConnectorHealth.messages_total, 0) + stored,
+    }
+    if stored:
+        values["last_message_at"] = now
     with database.transaction() as session:
-        row = _row(session, name, kind)
-        row.status = "ok"
-        row.last_attempt_at = now
-        row.last_success_at = now
-        row.consecutive_failures = 0
-        row.warnings = []
-        row.messages_total = (row.messages_total or 0) + stored
-        if stored:
-            row.last_message_at = now
+        _ensure_row(session, name, kind)
+        _update(session, name, **values)
 
 
 def record_failure(
-    database: Database, *, name: str, kind: str, reason: str, status: str | None = None, auth: bool = False
+    database: Database,
+    *,
+    name: str,
+    kind: str,
+    reason: str,
+    status: str | None = None,
+    auth: bool = False,
+    count: int = 1,
+    at: dt.datetime | None = None,
 ) -> None:
-    """Count a failed poll; `status="degraded"` (the source asked us to wait) never turns into down."""
-    now = utcnow()
+    """Count `count` failed polls (the last at `at`); `status="degraded"` (asked to wait) never turns down."""
+    now = at or utcnow()
+    failures = func.coalesce(ConnectorHealth.consecutive_failures, 0) + count
+    new_status: Any = "degraded"
+    if status != "degraded":
+        new_status = case((failures >= DOWN_AFTER, "down"), else_="degraded")
     with database.transaction() as session:
-        row = _row(session, name, kind)
-        row.consecutive_failures = (row.consecutive_failures or 0) + 1
-        row.status = "down" if row.consecutive_failures >= DOWN_AFTER else "degraded"
-        if status == "degraded":
-            row.status = "degraded"
-        row.warnings = [AUTH_FAILING] if auth or looks_like_auth_failure(reason) else []
-        row.last_attempt_at = now
-        row.last_error = reason
-        row.last_error_at = now
+        _ensure_row(session, name, kind)
+        _update(
+            session,
+            name,
+            consecutive_failures=failures,
+            status=new_status,
+            warnings=[AUTH_FAILING] if auth or looks_like_auth_failure(reason) else [],
+            last_attempt_at=now,
+            last_error=reason,
+            last_error_at=now,
+        )
 
 
 def record_disabled(database: Database, *, name: str, kind: str) -> None:
     with database.transaction() as session:
-        _row(session, name, kind).status = "disabled"
+        _ensure_row(session, name, kind)
+        _update(session, name, status="disabled")
 
 
 def looks_like_auth_failure(reason: str) -> bool:
@@ -180,6 +212,10 @@ def report(
         found = counts.get(name, MessageCounts())
         recorded = row.status if row and row.status in STATUSES else "ok"
         status = "disabled" if not enabled else ("ok" if recorded == "disabled" else recorded)
+        if status != "disabled" and kind not in passive_kinds and _stale(row, entry, now=now):
+            # Nothing has finished a poll for many intervals (a dead thread, a stopped process,
+            # health writes lost): whatever the row last said, the connector is not working.
+            status = "down"
         auth = bool(row and enabled and status != "ok" and AUTH_FAILING in (row.warnings or []))
         report = ConnectorReport(
             name=name,
@@ -216,13 +252,11 @@ def _warnings(
         quiet = dt.timedelta(minutes=getattr(entry, "quiet_warning_minutes", 60))
         if polled and report.last_attempt_at is None:
             warnings.append("never polled: is `signaal ingest` (or `signaal run`) running?")
-        elif polled and report.last_attempt_at is not None:
-            stale_after = max(STALE_AFTER, 3 * dt.timedelta(seconds=_poll_interval(entry)))
-            if now - report.last_attempt_at > stale_after:
-                warnings.append(
-                    f"no poll for {duration(now - report.last_attempt_at)}: "
-                    "is `signaal ingest` (or `signaal run`) running?"
-                )
+        elif polled and report.last_attempt_at and now - report.last_attempt_at > stale_after(entry):
+            warnings.append(
+                f"no poll for {duration(now - report.last_attempt_at)}: "
+                "is `signaal ingest` (or `signaal run`) running?"
+            )
         if report.status == "ok" and (polled is False or report.last_success_at is not None):
             if found.newest_at is None:
                 warnings.append("active but nothing fetched yet")
@@ -242,6 +276,16 @@ def _warnings(
             f"({found.oversized} in all)"
         )
     return warnings
+
+
+def stale_after(entry: object) -> dt.timedelta:
+    """How long without a poll before a connector counts as down: STALE_AFTER or N poll intervals."""
+    return max(STALE_AFTER, STALE_POLLS * dt.timedelta(seconds=_poll_interval(entry)))
+
+
+def _stale(row: ConnectorHealth | None, entry: object, *, now: dt.datetime) -> bool:
+    last = (row.last_attempt_at or row.last_success_at) if row else None
+    return last is not None and now - last > stale_after(entry)
 
 
 def _poll_interval(entry: object) -> float:

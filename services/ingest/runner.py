@@ -1,17 +1,27 @@
-"""Runs every connector on its own thread, so one failing source never holds up another."""
+"""Runs every connector on its own thread, so one failing source never holds up another.
+
+A connector thread survives every error, including errors while recording an
+error: the database that holds health may be the very thing that is down. A
+failure that cannot be recorded is kept in memory and written once the
+database answers again, so health never stays "ok" through an outage.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import structlog
 
 from services.ingest import health
 from services.ingest.connectors.base import Connector, ConnectorFailure
 from services.ingest.sink import Sink
+from shared import dberrors
 from shared.db import Database
+from shared.models import utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -23,46 +33,130 @@ def backoff_delay(failures: int, base: float, *, cap: float = MAX_BACKOFF_SECOND
     return random.uniform(base, min(cap, base * 2 ** min(failures, 16)))
 
 
-def poll_once(connector: Connector, database: Database) -> int:
-    """One poll with health recorded; returns the number stored, or -1 when it failed."""
+@dataclass
+class _Failure:
+    reason: str
+    status: str | None
+    auth: bool
+    at: dt.datetime
+    count: int = 1
+
+
+class PendingHealth:
+    """Failed polls that could not be written to health yet; written before the next outcome."""
+
+    def __init__(self) -> None:
+        self._failure: _Failure | None = None
+
+    @property
+    def unrecorded(self) -> int:
+        return self._failure.count if self._failure else 0
+
+    def add_failure(self, reason: str, *, status: str | None, auth: bool) -> None:
+        earlier = self.unrecorded
+        self._failure = _Failure(reason, status, auth, utcnow(), earlier + 1)
+
+    def flush(self, connector: Connector, database: Database) -> None:
+        """Write the kept failures (raises while the database is still away; they stay kept)."""
+        failure = self._failure
+        if failure is None:
+            return
+        health.record_failure(
+            database,
+            name=connector.name,
+            kind=connector.kind,
+            reason=failure.reason,
+            status=failure.status,
+            auth=failure.auth,
+            count=failure.count,
+            at=failure.at,
+        )
+        self._failure = None
+
+
+def poll_once(connector: Connector, database: Database, *, pending: PendingHealth | None = None) -> int:
+    """One poll with health recorded; returns the number stored, or -1 when it failed.
+
+    Never raises for a failed poll or a failed health write: with `pending`,
+    failures that could not be recorded are kept there for the next call.
+    """
+    pending = pending if pending is not None else PendingHealth()
     try:
         # `acknowledge` is optional on a connector: receipts only where its entry asks for them.
         sink = Sink(database, connector.name, acknowledge=getattr(connector, "acknowledge", False))
         stored = connector.poll(sink)
     except ConnectorFailure as exc:
         log.warning("connector failed", connector=connector.name, reason=exc.reason)
-        health.record_failure(
-            database,
-            name=connector.name,
-            kind=connector.kind,
-            reason=exc.reason,
-            status=exc.status,
-            auth=exc.auth,
-        )
+        pending.add_failure(exc.reason, status=exc.status, auth=exc.auth)
+        _record(connector, database, pending)
         return -1
     except Exception as exc:
-        log.exception("connector failed unexpectedly", connector=connector.name)
-        reason = f"{type(exc).__name__}: {exc}"
-        health.record_failure(database, name=connector.name, kind=connector.kind, reason=reason)
+        reason = _unexpected_reason(exc)
+        if dberrors.is_transient(exc):
+            # No traceback: SQLAlchemy's text adds only a help link; the reason says what happened.
+            log.warning("connector could not reach the database", connector=connector.name, reason=reason)
+        else:
+            log.exception("connector failed unexpectedly", connector=connector.name)
+        pending.add_failure(reason, status=None, auth=False)
+        _record(connector, database, pending)
         return -1
-    health.record_success(database, name=connector.name, kind=connector.kind, stored=stored)
+    if _record(connector, database, pending):
+        try:
+            health.record_success(database, name=connector.name, kind=connector.kind, stored=stored)
+        except Exception as exc:
+            # The mail is stored (counts come from the messages table); only this poll's "ok" is lost.
+            log.warning(
+                "could not record connector health", connector=connector.name, reason=_unexpected_reason(exc)
+            )
     return stored
+
+
+def _record(connector: Connector, database: Database, pending: PendingHealth) -> bool:
+    """Write kept failures; False (they stay kept) when the database does not take them."""
+    try:
+        pending.flush(connector, database)
+        return True
+    except Exception as exc:
+        log.warning(
+            "could not record connector health; kept until the database answers",
+            connector=connector.name,
+            unrecorded=pending.unrecorded,
+            reason=_unexpected_reason(exc),
+        )
+        return False
+
+
+def _unexpected_reason(exc: BaseException) -> str:
+    # Database errors carry SQL and the server's DETAIL (row values); keep the first line only.
+    if dberrors.is_transient(exc):
+        return f"the database did not answer ({dberrors.describe(exc)})"
+    return dberrors.describe(exc) if hasattr(exc, "orig") else f"{type(exc).__name__}: {exc}"[:500]
 
 
 def run_connector(connector: Connector, database: Database, stop: threading.Event) -> None:
     failures = 0
+    pending = PendingHealth()
     # A connector with a push mechanism (IMAP IDLE) waits for news itself instead of a fixed sleep.
     wait_for_news = getattr(connector, "wait_for_news", None)
     while not stop.is_set():
-        stored = poll_once(connector, database)
-        failures = failures + 1 if stored < 0 else 0
-        if failures:
+        # Guarded as a whole: whatever fails (a poll, health, the wait), the thread backs off and goes on.
+        try:
+            stored = poll_once(connector, database, pending=pending)
+            failures = failures + 1 if stored < 0 else 0
+            if failures:
+                stop.wait(backoff_delay(failures, connector.poll_interval))
+            elif wait_for_news is not None:
+                _wait_for_news(connector, wait_for_news, stop)
+            else:
+                stop.wait(connector.poll_interval)
+        except Exception as exc:
+            failures += 1
+            log.error("connector loop error; backing off", connector=connector.name, error=type(exc).__name__)
             stop.wait(backoff_delay(failures, connector.poll_interval))
-        elif wait_for_news is not None:
-            _wait_for_news(connector, wait_for_news, stop)
-        else:
-            stop.wait(connector.poll_interval)
-    connector.close()
+    try:
+        connector.close()
+    except Exception as exc:
+        log.warning("connector did not close cleanly", connector=connector.name, error=type(exc).__name__)
 
 
 def _wait_for_news(

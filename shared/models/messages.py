@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -87,6 +88,25 @@ class Message(IdMixin, Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class PendingAck(IdMixin, CreatedMixin, Base):
+    """A stored message its source has not been told about yet (IMAP: \\Seen or MOVE still owed).
+
+    Written in the transaction that stores the message and removed once the source
+    has it, so a connection lost between the commit and the acknowledgement only
+    delays it to the next poll.
+    """
+
+    __tablename__ = "ingest_pending_acks"
+    __table_args__ = (UniqueConstraint("connector", "feed", "uidvalidity", "uid"),)
+
+    connector: Mapped[str] = mapped_column(String(200))
+    feed: Mapped[str] = mapped_column(String(400))  # the IMAP folder
+    # IMAP UIDs and UIDVALIDITY are unsigned 32-bit: beyond a signed INTEGER.
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(20))  # the after_store owed: seen, move
 
 
 class Attachment(IdMixin, Base):

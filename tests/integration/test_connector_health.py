@@ -261,7 +261,8 @@ def test_metrics_expose_connector_status_failures_messages_and_lag(
         runner.poll_once(connector, database)
     store(database, "mastodon", 2)
 
-    body = client.get("/metrics").text
+    # /metrics answers loopback peers only (no SIGNAAL_METRICS_TOKEN); TestClient's peer is "testclient".
+    body = TestClient(client.app, client=("127.0.0.1", 50000)).get("/metrics").text
 
     assert 'signaal_connector_status{connector="mailbox-info",kind="fake",status="down"} 1.0' in body
     assert 'signaal_connector_status{connector="mailbox-info",kind="fake",status="ok"} 0.0' in body

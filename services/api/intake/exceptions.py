@@ -28,6 +28,10 @@ class AttachmentRejected(IntakeError):
 class StorageFailed(IntakeError):
     """The database did not take the submission; nothing was stored and the sender may retry."""
 
+    def __init__(self, *, cause: str = "the database did not answer") -> None:
+        super().__init__(cause)
+        self.cause = cause  # what ops and the sender are told: unreachable, or read-only / disk full
+
 
 class IdempotencyConflict(IntakeError):
     """An Idempotency-Key was used again with a different request body."""

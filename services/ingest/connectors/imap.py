@@ -67,6 +67,8 @@ class ImapConnector:
         self.acknowledge = False  # receipts to new senders: the entry's `acknowledge`, set by build()
         # Set by `signaal ingest --once` to show progress through a large mailbox: (done, total).
         self.on_progress: imap_sync.Progress | None = None
+        # Called between each batch's commit and its \\Seen/MOVE; a test cuts the connection there.
+        self.before_acknowledge: imap_sync.BeforeAcknowledge | None = None
         self._token_provider = token_provider
         self._client: IMAPClient | None = None
         self._uidnext: dict[str, int | None] = {}
@@ -91,7 +93,12 @@ class ImapConnector:
             for folder in self.settings.folders:
                 try:
                     result = imap_sync.sync_folder(
-                        client, sink, folder, self._policy, progress=self.on_progress
+                        client,
+                        sink,
+                        folder,
+                        self._policy,
+                        progress=self.on_progress,
+                        before_acknowledge=self.before_acknowledge,
                     )
                 except IMAPClientAbortError:
                     raise

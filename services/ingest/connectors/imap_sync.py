@@ -2,16 +2,21 @@
 
 A folder's cursor is `{"uidvalidity": V, "last_uid": U, "earlier_uidvalidities": [...]}`,
 committed with the messages it covers (invariant 1). The dedupe key is
-`folder:uidvalidity:uid`. When the server's UIDVALIDITY changes, every UID is
-new: the folder is walked again from the start, and a message already stored
-from this folder under an earlier UIDVALIDITY (same Message-ID or same bytes)
-is acknowledged but not stored twice. That check stays on for the folder from
-then on, so a resynchronisation interrupted half-way, or mail re-appended after
-it, still yields no duplicates.
+`folder:uidvalidity:uid`, but a UID is only new to its folder: mail moved back
+into a watched folder, refiled between two watched folders, or seen again after
+a UIDVALIDITY change (the folder is then walked from the start) gets a new UID.
+So every batch is also checked against what the account already stored, in any
+folder, by Message-ID or by the exact bytes; such mail is acknowledged but not
+stored twice.
+
+The acknowledgement (`after_store`: \\Seen or MOVE) owed for a batch is noted in
+the batch's own transaction and removed once the server has it; what a lost
+connection left owed is done first on the next poll of the folder.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +30,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
 from services.ingest import store
-from services.ingest.sink import Sink
+from services.ingest.sink import Ack, Sink
 from shared import mail
 from shared.db import Database
 from shared.models import Message
@@ -35,6 +40,8 @@ log = structlog.get_logger(__name__)
 
 AfterStore = Literal["nothing", "seen", "move"]
 Progress = Callable[[int, int], None]  # (messages done, messages to do) within one folder
+# Called between a batch's commit and its acknowledgement (tests cut the connection there).
+BeforeAcknowledge = Callable[[IMAPClient], None]
 
 
 @dataclass(frozen=True)
@@ -60,12 +67,19 @@ class FolderResult:
 
 
 def sync_folder(
-    client: IMAPClient, sink: Sink, folder: str, policy: FolderPolicy, *, progress: Progress | None = None
+    client: IMAPClient,
+    sink: Sink,
+    folder: str,
+    policy: FolderPolicy,
+    *,
+    progress: Progress | None = None,
+    before_acknowledge: BeforeAcknowledge | None = None,
 ) -> FolderResult:
     """Store the folder's mail newer than its cursor; acknowledge each batch after its commit."""
     info = client.select_folder(folder, readonly=policy.after_store == "nothing")
     uidvalidity = int(info[b"UIDVALIDITY"])
     result = FolderResult(uidnext=info.get(b"UIDNEXT"))
+    acknowledge_pending(client, sink, folder, uidvalidity, policy)
     cursor = sink.cursor(folder)
     earlier: list[int] = list(cursor.get("earlier_uidvalidities", []))
     last_uid = int(cursor.get("last_uid", 0))
@@ -87,7 +101,7 @@ def sync_folder(
     uids = sorted(uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
     for start in range(0, len(uids), policy.batch_size):
         batch = uids[start : start + policy.batch_size]
-        _sync_batch(client, sink, folder, uidvalidity, earlier, batch, policy, result)
+        _sync_batch(client, sink, folder, uidvalidity, earlier, batch, policy, result, before_acknowledge)
         if progress is not None:
             progress(start + len(batch), len(uids))
     return result
@@ -106,6 +120,7 @@ def _sync_batch(
     batch: list[int],
     policy: FolderPolicy,
     result: FolderResult,
+    before_acknowledge: BeforeAcknowledge | None = None,
 ) -> None:
     limit = policy.max_message_bytes
     envelope = _fetch(client, batch, ["RFC822.SIZE", "INTERNALDATE"])
@@ -136,18 +151,20 @@ def _sync_batch(
             result.quarantined.append(uid)
         incomings.append(incoming)
 
-    if earlier:
-        known = stored_under_earlier_uidvalidity(
-            sink.database, source=policy.source, folder=folder, uidvalidity=uidvalidity, incomings=incomings
-        )
-        fresh = [i for i in incomings if not _matches(i, known)]
-        result.duplicates += len(incomings) - len(fresh)
-        incomings = fresh
-    stored = _store(sink, incomings, {folder: _cursor(uidvalidity, batch[-1], earlier)})
+    fresh = not_stored_yet(sink.database, source=policy.source, incomings=incomings)
+    result.duplicates += len(incomings) - len(fresh)
+    owed = [Ack(folder, uidvalidity, uid, policy.after_store) for uid in present]
+    if policy.after_store == "nothing":
+        owed = []
+    stored = _store(sink, fresh, {folder: _cursor(uidvalidity, batch[-1], earlier)}, owed)
     result.stored += sum(1 for s in stored if s.created)
     result.duplicates += sum(1 for s in stored if not s.created)
-    # Invariant 1: the batch is committed; only now touch the source.
+    # Invariant 1: the batch is committed; only now touch the source. Should the connection drop
+    # here, the acknowledgements noted with the batch are retried on the next poll.
+    if before_acknowledge is not None:
+        before_acknowledge(client)
     acknowledge(client, present, policy)
+    sink.acknowledged(owed)
 
 
 def _size(data: dict[bytes, Any]) -> int:
@@ -216,10 +233,12 @@ def _quarantined(raw: bytes, dedupe_key: str, meta: dict[str, Any], source: str,
     )
 
 
-def _store(sink: Sink, incomings: list[Incoming], cursors: dict[str, dict[str, Any]]) -> list[store.Stored]:
-    """Store the batch with its cursor; a message the database refuses is quarantined, never blocking."""
+def _store(
+    sink: Sink, incomings: list[Incoming], cursors: dict[str, dict[str, Any]], acks: list[Ack]
+) -> list[store.Stored]:
+    """Store the batch with its cursor and owed acks; a message the database refuses is quarantined."""
     try:
-        return sink.store(incomings, cursors)
+        return sink.store(incomings, cursors, acks)
     except (OperationalError, InterfaceError):
         raise  # the database is unreachable: the poll fails and is retried
     except (StatementError, ValueError) as exc:
@@ -241,7 +260,7 @@ def _store(sink: Sink, incomings: list[Incoming], cursors: dict[str, dict[str, A
             )  # fmt: skip
             fallback.raw_truncated, fallback.raw_size = incoming.raw_truncated, incoming.raw_size
             results += sink.store([fallback])
-    sink.store([], cursors)
+    sink.store([], cursors, acks)
     return results
 
 
@@ -261,42 +280,81 @@ def acknowledge(client: IMAPClient, uids: list[int], policy: FolderPolicy) -> No
         client.add_flags(uids, [SEEN], silent=True)
 
 
-@dataclass(frozen=True)
-class KnownMail:
-    message_ids: set[str]
-    hashes: set[str]
+def acknowledge_pending(
+    client: IMAPClient, sink: Sink, folder: str, uidvalidity: int, policy: FolderPolicy
+) -> None:
+    """Do what earlier polls stored but could not acknowledge (the connection dropped after the commit)."""
+    pending = sink.pending_acks(folder)
+    if not pending:
+        return
+    current = [a for a in pending if a.uidvalidity == uidvalidity and policy.after_store != "nothing"]
+    if len(current) < len(pending):
+        # A rebuilt folder's old UIDs name other mail now, and "nothing" owes nothing: drop those.
+        log.info("imap pending acknowledgements dropped", connector=policy.source, folder=folder,
+                 count=len(pending) - len(current))  # fmt: skip
+    if not current:
+        sink.acknowledged(pending)
+        return
+    # Mail moved or expunged since (by us before the drop, or by someone else) is no longer there.
+    still_here = set(_fetch(client, [a.uid for a in current], ["FLAGS"]))
+    for action in ("seen", "move"):
+        uids = [a.uid for a in current if a.action == action and a.uid in still_here]
+        owed_policy = policy if action == policy.after_store else _with_action(policy, action)
+        acknowledge(client, uids, owed_policy)
+    log.info("imap acknowledgements retried", connector=policy.source, folder=folder,
+             count=len(current), still_here=len(still_here))  # fmt: skip
+    sink.acknowledged(pending)
 
 
-def stored_under_earlier_uidvalidity(
-    database: Database, *, source: str, folder: str, uidvalidity: int, incomings: Iterable[Incoming]
-) -> KnownMail:
-    """Which of `incomings` were stored from `folder` under another UIDVALIDITY (by Message-ID or hash)."""
-    incomings = list(incomings)
-    message_ids = {i.message_id_header for i in incomings if i.message_id_header}
-    hashes = {content_hash(i.raw) for i in incomings}
+def _with_action(policy: FolderPolicy, action: str) -> FolderPolicy:
+    # Owed from before a configuration change: a move without a target folder becomes seen.
+    if action == "move" and policy.move_to is None:
+        action = "seen"
+    return dataclasses.replace(policy, after_store=action)  # type: ignore[arg-type]
+
+
+def not_stored_yet(database: Database, *, source: str, incomings: Sequence[Incoming]) -> list[Incoming]:
+    """`incomings` less mail this account already stored from any folder (same Message-ID or bytes).
+
+    Bytes are compared only where there are some: mail the server could not deliver
+    is stored empty (quarantined), and two such mails are not the same mail.
+    """
     if not incomings:
-        return KnownMail(set(), set())
+        return []
+    message_ids = {i.message_id_header for i in incomings if i.message_id_header}
+    hashes = {content_hash(i.raw) for i in incomings if i.raw}
+    known_ids: set[str] = set()
+    known_hashes: set[str] = set()
     with database.session() as session:
-        rows = session.execute(
-            select(Message.dedupe_key, Message.message_id_header, Message.content_hash).where(
-                Message.source == source,
-                or_(Message.message_id_header.in_(message_ids), Message.content_hash.in_(hashes)),
-            )
-        ).all()
-    known = KnownMail(set(), set())
-    for row in rows:
-        # Folder names may contain ":"; the last two parts are always UIDVALIDITY and UID.
-        parts = row.dedupe_key.rsplit(":", 2)
-        if len(parts) != 3 or parts[0] != folder or parts[1] == str(uidvalidity):
+        for batch_ids, batch_hashes in _chunks(message_ids, hashes):
+            rows = session.execute(
+                select(Message.message_id_header, Message.content_hash).where(
+                    Message.source == source,
+                    or_(Message.message_id_header.in_(batch_ids), Message.content_hash.in_(batch_hashes)),
+                )
+            ).all()
+            known_ids.update(r.message_id_header for r in rows if r.message_id_header)
+            known_hashes.update(r.content_hash for r in rows if r.content_hash)
+    fresh = []
+    for incoming in incomings:
+        digest = content_hash(incoming.raw) if incoming.raw else None
+        if (incoming.message_id_header and incoming.message_id_header in known_ids) or (
+            digest is not None and digest in known_hashes
+        ):
             continue
-        if row.message_id_header in message_ids:
-            known.message_ids.add(row.message_id_header)
-        if row.content_hash in hashes:
-            known.hashes.add(row.content_hash)
-    return known
+        fresh.append(incoming)
+        # Two copies in one batch (delivered twice, or the same mail in a rebuilt folder): store one.
+        if incoming.message_id_header:
+            known_ids.add(incoming.message_id_header)
+        if digest is not None:
+            known_hashes.add(digest)
+    return fresh
 
 
-def _matches(incoming: Incoming, known: KnownMail) -> bool:
-    if incoming.message_id_header and incoming.message_id_header in known.message_ids:
-        return True
-    return content_hash(incoming.raw) in known.hashes
+def _chunks(
+    message_ids: set[str], hashes: set[str], size: int = 500
+) -> Iterable[tuple[list[str], list[str]]]:
+    # Bounded IN lists: a batch is usually far smaller, but batch_size is the operator's choice.
+    ids, digests = sorted(message_ids), sorted(hashes)
+    for start in range(0, max(len(ids), len(digests), 1), size):
+        yield ids[start : start + size], digests[start : start + size]
