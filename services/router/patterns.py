@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import structlog
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from services.router import similarity
@@ -33,6 +34,8 @@ log = structlog.get_logger(__name__)
 
 ACTOR = "system:patterns"
 GROUP_BATCH = 200
+# The vector kind of a row the grouping pass set aside: never compared, so never read again.
+SET_ASIDE = "set-aside"
 LABEL_CHARS = 120
 _PHONE = re.compile(r"^\+?[\d\s().-]{6,}$")
 
@@ -194,18 +197,33 @@ def persistent_contacts(*, db_session: Session, days: int, limit: int = 50) -> l
 
 
 def group_pending(database: Database, *, policy: Policy, limit: int = GROUP_BATCH) -> int:
-    """Place up to `limit` signals not grouped yet (oldest first); returns how many were placed."""
+    """Place up to `limit` signals not grouped yet (oldest first); returns how many were handled.
+
+    A signal that cannot be placed (a date no arithmetic survives, an unreadable row) is
+    set aside: marked grouped without a group, its vector kind SET_ASIDE (so no later
+    window reads it) and logged by id, so the others are placed and the pass never
+    fails on it again.
+    """
     with database.transaction() as session:
         lock(session, "grouping")
-        pending = session.scalars(
-            select(SignalPattern)
-            .where(SignalPattern.grouped.is_(False))
-            .order_by(SignalPattern.signal_id)
-            .limit(limit)
-        ).all()
-        if not pending:
-            return 0
-        window = _window(session, since=min(p.received_at for p in pending), policy=policy)
+        pending, unreadable = _pending(session, limit)
+        batch: list[tuple[SignalPattern, tuple[int, float, np.ndarray], dt.datetime]] = []
+        for pattern in pending:
+            try:
+                batch.append((pattern, _placeable(pattern), _earliest(pattern, policy)))
+            except (ArithmeticError, ValueError, TypeError) as exc:
+                unreadable.append(pattern.signal_id)
+                _set_aside(pattern.signal_id, exc)
+        if unreadable:
+            session.execute(
+                update(SignalPattern)
+                .where(SignalPattern.signal_id.in_(unreadable))
+                .values(grouped=True, vector_kind=SET_ASIDE)
+                .execution_options(synchronize_session=False)
+            )
+        if not batch:
+            return len(unreadable)
+        window = _window(session, since=min(earliest for _, _, earliest in batch))
 
         members: dict[int, list[int]] = {}  # group id → signals that join it now
 
@@ -217,12 +235,12 @@ def group_pending(database: Database, *, policy: Policy, limit: int = GROUP_BATC
             return group.id
 
         placed = window.place_batch(
-            [(p.signal_id, p.received_at.timestamp(), _vector(p)) for p in pending],
+            [item for _, item, _ in batch],
             span=policy.group_days * 86400.0,
             threshold=policy.group_threshold,
             new_group=new_group,
         )
-        for pattern, group_id in zip(pending, placed, strict=True):
+        for (pattern, _, _), group_id in zip(batch, placed, strict=True):
             if group_id is not None:
                 members.setdefault(group_id, []).append(pattern.signal_id)
             pattern.grouped = True
@@ -234,17 +252,77 @@ def group_pending(database: Database, *, policy: Policy, limit: int = GROUP_BATC
                 .execution_options(synchronize_session=False)
             )
     log.info(
-        "grouping pass", placed=len(pending), grouped=sum(g is not None for g in placed), window=window.size
+        "grouping pass",
+        placed=len(batch),
+        grouped=sum(g is not None for g in placed),
+        set_aside=len(unreadable),
+        window=window.size,
     )
-    return len(pending)
+    return len(batch) + len(unreadable)
+
+
+# What a row's own bad values raise while it is read (PostgreSQL: a timestamp before year 1).
+_UNREADABLE = (ArithmeticError, ValueError, TypeError, DataError)
+
+
+def _pending(session: Session, limit: int) -> tuple[list[SignalPattern], list[int]]:
+    """Up to `limit` rows not grouped yet, oldest first, and the ids of those that cannot be read."""
+    ids = list(
+        session.scalars(
+            select(SignalPattern.signal_id)
+            .where(SignalPattern.grouped.is_(False))
+            .order_by(SignalPattern.signal_id)
+            .limit(limit)
+        )
+    )
+    try:
+        return _patterns(session, ids), []
+    except _UNREADABLE:
+        pass  # one bad row spoils the batch's query: read them one by one to find it
+    readable: list[SignalPattern] = []
+    unreadable: list[int] = []
+    for signal_id in ids:
+        try:
+            readable += _patterns(session, [signal_id])
+        except _UNREADABLE as exc:
+            unreadable.append(signal_id)
+            _set_aside(signal_id, exc)
+    return readable, unreadable
+
+
+def _patterns(session: Session, ids: list[int]) -> list[SignalPattern]:
+    query = select(SignalPattern).where(SignalPattern.signal_id.in_(ids)).order_by(SignalPattern.signal_id)
+    return list(session.scalars(query))
+
+
+def _placeable(pattern: SignalPattern) -> tuple[int, float, np.ndarray]:
+    """What the window compares: id, time and vector (raises for values no arithmetic survives)."""
+    vector = _vector(pattern)
+    if vector.shape != (similarity.NGRAM_DIM,) or not np.all(np.isfinite(vector)):
+        raise ValueError("not a text vector of this kind")
+    return pattern.signal_id, pattern.received_at.timestamp(), vector
+
+
+def _earliest(pattern: SignalPattern, policy: Policy) -> dt.datetime:
+    """The oldest time this signal may be compared with."""
+    return pattern.received_at - dt.timedelta(days=policy.group_days)
+
+
+def _set_aside(signal_id: int, exc: Exception) -> None:
+    # The id is enough to find the row; its values may be personal data.
+    log.warning(
+        "grouping pass set a signal aside: its stored values cannot be compared",
+        signal_id=signal_id,
+        error=type(exc).__name__,
+    )
 
 
 def _vector(pattern: SignalPattern) -> np.ndarray:
     return similarity.unpack(pattern.vector) if pattern.vector else np.zeros(similarity.NGRAM_DIM, np.float32)
 
 
-def _window(session: Session, *, since: dt.datetime, policy: Policy) -> similarity.Window:
-    """Every placed signal that a pending one may be compared with (read once per batch)."""
+def _window(session: Session, *, since: dt.datetime) -> similarity.Window:
+    """Every placed signal received from `since` on, to compare pending ones with (read once per batch)."""
     rows = session.execute(
         select(SignalPattern.signal_id, Signal.group_id, SignalPattern.received_at, SignalPattern.vector)
         .join(Signal, Signal.id == SignalPattern.signal_id)
@@ -252,7 +330,7 @@ def _window(session: Session, *, since: dt.datetime, policy: Policy) -> similari
             SignalPattern.grouped.is_(True),
             SignalPattern.vector.is_not(None),
             SignalPattern.vector_kind == similarity.NGRAM,
-            SignalPattern.received_at >= since - dt.timedelta(days=policy.group_days),
+            SignalPattern.received_at >= since,
         )
     ).all()
     window = similarity.Window(capacity=max(len(rows) + GROUP_BATCH, 16))

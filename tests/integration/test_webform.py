@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY, generate_latest
 from sqlalchemy import select, text
 
 from services.api.app import create_app
@@ -304,10 +305,19 @@ def test_only_the_configured_attachment_types_are_accepted(
 
 
 def test_a_filled_in_honeypot_looks_like_success_but_stores_nothing(form: Form, database: Database) -> None:
+    before = REGISTRY.get_sample_value(
+        "signaal_intake_refused_total", {"endpoint": "form", "reason": "discarded"}
+    )
     response = form.post({**VALID, "website": "http://spam.example"})
     assert response.status_code == 200 and "uw bericht is ontvangen" in response.text
     assert "SG-" not in response.text
     assert messages(database) == []
+    after = REGISTRY.get_sample_value(
+        "signaal_intake_refused_total", {"endpoint": "form", "reason": "discarded"}
+    )
+    # Counted under a neutral name: the metrics must not tell a bot's author which check caught it.
+    assert after == (before or 0) + 1
+    assert "honeypot" not in generate_latest(REGISTRY).decode()
 
 
 def test_a_submission_faster_than_the_minimum_fill_time_is_asked_again(

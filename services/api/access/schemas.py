@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.api.bodies import Checked
 from services.api.users import Role
 
 
@@ -21,7 +22,7 @@ class UserRead(BaseModel):
     last_login_at: dt.datetime | None
 
 
-class UserCreate(BaseModel):
+class UserCreate(Checked):
     username: str = Field(min_length=1, max_length=150, pattern=r"^[A-Za-z0-9._@-]+$")
     password: str = Field(min_length=10, max_length=1000)
     role: Role
@@ -38,7 +39,7 @@ class TokenRead(BaseModel):
     last_used_at: dt.datetime | None
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(Checked):
     name: str = Field(min_length=1, max_length=200)
     username: str | None = Field(
         default=None, max_length=150, description="Whose role the token acts with; yourself if left out"

@@ -15,12 +15,12 @@ import structlog
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.api.deps import get_database
 from services.api.intake import attachments, service, signatures, texts
 from services.api.intake.config import WebformOptions
-from services.api.intake.deps import IntakeDep, client_address
+from services.api.intake.deps import Intake, IntakeDep, client_address
 from services.api.intake.exceptions import (
     AttachmentRejected,
     IdempotencyConflict,
@@ -30,6 +30,7 @@ from services.api.intake.exceptions import (
 from services.api.intake.limits import LimitedBodyRoute
 from services.api.intake.models import Receipt, SubmissionFields, WebformRequest, WebhookEvent
 from services.api.intake.views import attachment_message
+from services.ingest.store import Stored
 from shared.db import Database
 from shared.normalise import IncomingAttachment
 
@@ -48,7 +49,7 @@ IdempotencyKey = Annotated[
     ),
 ]
 STORAGE_FAILED = (
-    "The message could not be stored: the database did not answer. Nothing was stored; "
+    "The message could not be stored: {cause}. Nothing was stored; "
     "retry later (with the same Idempotency-Key)."
 )
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -56,6 +57,24 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "Request body too large."},
     503: {"description": "Storage unavailable; nothing stored, retry later."},
 }
+
+
+def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """`model`'s JSON schema with its nested models written in place (the OpenAPI has no `$defs`)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return inline(schema)
+
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"], route_class=LimitedBodyRoute)
 
@@ -68,28 +87,58 @@ router = APIRouter(prefix="/api/v1/intake", tags=["intake"], route_class=Limited
         409: {"description": "Idempotency-Key reused with a different body."},
         429: {"description": "Too many submissions from this client; see Retry-After."},
     },
+    # The body is read by the handler, after the rate limit, so a flood of invalid JSON is limited too.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _inline_schema(WebformRequest)}},
+        }
+    },
 )
-def submit_webform(
+async def submit_webform(
     request: Request,
     response: Response,
-    body: WebformRequest,
     intake: IntakeDep,
     database: DatabaseDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Receipt:
-    """Submit a citizen's message from an organisation's own form; answers the citizen's reference."""
+    """Submit a citizen's message from an organisation's own form; answers the citizen's reference.
+
+    An Idempotency-Key belongs to the client that sent it: another client's same key is another message.
+    """
     options = intake.webform
     if not options.enabled:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "The web form is switched off in this installation.")
-    if wait := intake.limiter.take(client_address(request)):
+    client = client_address(request)
+    if wait := intake.limiter.take(client):
         service.REFUSED.labels("api", "rate_limited").inc()
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             f"Too many submissions from this client; wait {wait} seconds and send again.",
             headers={"Retry-After": str(wait)},
         )
+    payload = await request.body()
+    # Decoding attachments and storing are blocking work: off the event loop.
+    stored = await run_in_threadpool(
+        _submit, intake, database, payload, client=client, idempotency_key=idempotency_key
+    )
+    if not stored.created:
+        response.status_code = status.HTTP_200_OK
+    return Receipt(reference=stored.reference, duplicate=not stored.created)
+
+
+def _submit(
+    intake: Intake, database: Database, payload: bytes, *, client: str, idempotency_key: str | None
+) -> Stored:
+    """Validate and store one JSON submission; HTTP errors say what to change."""
+    options = intake.webform
+    try:
+        body = WebformRequest.model_validate_json(payload)
+    except ValidationError as exc:
+        service.REFUSED.labels("api", "invalid").inc()
+        raise _invalid_body(exc) from None
     language = body.language or texts.DEFAULT_LANGUAGE
-    accepted = _attachments(body, intake.webform)
+    accepted = _attachments(body, options)
     fields = SubmissionFields.model_validate(body.model_dump(include=set(SubmissionFields.model_fields)))
     raw = service.submission_document(fields, accepted, language=language)
     try:
@@ -99,16 +148,18 @@ def submit_webform(
             fields=fields,
             attachments=accepted,
             raw=raw,
-            dedupe_key=service.api_dedupe_key(idempotency_key),
+            dedupe_key=service.api_dedupe_key(idempotency_key, client=client, secret_key=intake.secret_key),
             language=language,
             via="api",
             acknowledge=options.acknowledge,
             organisation=intake.organisation,
         )
         service.ensure_same_body(database, stored, raw)
-    except StorageFailed:
+    except StorageFailed as exc:
         raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, STORAGE_FAILED, headers={"Retry-After": "30"}
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            STORAGE_FAILED.format(cause=exc.cause),
+            headers={"Retry-After": "30"},
         ) from None
     except IdempotencyConflict:
         service.REFUSED.labels("api", "idempotency_conflict").inc()
@@ -117,9 +168,7 @@ def submit_webform(
             "This Idempotency-Key was already used for a different message. Send a new message with "
             "a new key; to repeat the earlier one, send exactly the same body.",
         ) from None
-    if not stored.created:
-        response.status_code = status.HTTP_200_OK
-    return Receipt(reference=stored.reference, duplicate=not stored.created)
+    return stored
 
 
 def _attachments(body: WebformRequest, options: WebformOptions) -> list[IncomingAttachment]:
@@ -142,6 +191,12 @@ def _attachments(body: WebformRequest, options: WebformOptions) -> list[Incoming
 
 def _invalid(loc: tuple[str | int, ...], message: str) -> RequestValidationError:
     return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message, "input": None}])
+
+
+def _invalid_body(exc: ValidationError) -> RequestValidationError:
+    """The body's errors as FastAPI reports them (`loc` from "body"), without echoing the input."""
+    errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_input=False)]
+    return RequestValidationError(errors)
 
 
 @router.post(
@@ -187,23 +242,20 @@ async def receive_webhook(
             status.HTTP_401_UNAUTHORIZED, exc.reason, headers={"WWW-Authenticate": "Signature"}
         ) from None
     try:
-        event = WebhookEvent.model_validate_json(body)
+        event = WebhookEvent.model_validate_json(body, context={"now": now})
     except ValidationError as exc:
         service.REFUSED.labels("webhook", "invalid").inc()
-        errors = [
-            {**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_input=False)
-        ]
-        raise RequestValidationError(errors) from None
+        raise _invalid_body(exc) from None
     try:
         stored = await run_in_threadpool(
             lambda: service.store_webhook_event(
                 database, source=hook, event=event, body=body, organisation=intake.organisation
             )
         )
-    except StorageFailed:
+    except StorageFailed as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
-            STORAGE_FAILED.replace("Idempotency-Key", "event id"),
+            STORAGE_FAILED.format(cause=exc.cause).replace("Idempotency-Key", "event id"),
             headers={"Retry-After": "30"},
         ) from None
     if not stored.created:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
+from services.api import clientaddress
 from services.api.intake import config as intake_config
 from services.api.intake.config import IntakeConfig, WebformOptions, WebhookSource
 from services.api.intake.ratelimit import TokenBucketLimiter
@@ -21,6 +22,9 @@ from shared.settings import Environment, Settings
 FORM_OVERHEAD_BYTES = 256 * 1024
 # An unknown source's body is never read; this only bounds what arrives before the 404.
 UNKNOWN_SOURCE_LIMIT = 64 * 1024
+FORM_PATH = "/form"
+WEBFORM_API_PATH = "/api/v1/intake/webform"
+WEBHOOK_PATH_PREFIX = "/api/v1/intake/webhook/"
 
 
 @dataclass
@@ -52,13 +56,20 @@ class Intake:
 
     def body_limit(self, request: Request) -> int:
         """The most body bytes the route serving `request` accepts."""
-        if "source" in request.path_params:
-            source = self.config.webhooks.get(request.path_params["source"])
-            return source.max_body_bytes if source else UNKNOWN_SOURCE_LIMIT
-        if request.url.path.startswith("/api/"):
+        return self.body_limit_at(request.url.path) or UNKNOWN_SOURCE_LIMIT
+
+    def body_limit_at(self, path: str) -> int | None:
+        """The most body bytes the intake endpoint at `path` accepts; None when `path` is not one."""
+        if path == FORM_PATH:
+            return self.webform.max_total_bytes + FORM_OVERHEAD_BYTES
+        if path == WEBFORM_API_PATH:
             # base64 turns every 3 bytes into 4 characters.
             return math.ceil(self.webform.max_total_bytes * 4 / 3) + FORM_OVERHEAD_BYTES
-        return self.webform.max_total_bytes + FORM_OVERHEAD_BYTES
+        name = path.removeprefix(WEBHOOK_PATH_PREFIX)
+        if name != path and name and "/" not in name:
+            source = self.config.webhooks.get(name)
+            return source.max_body_bytes if source else UNKNOWN_SOURCE_LIMIT
+        return None
 
     def webhook_source(self, name: str) -> WebhookSource:
         """The configured, enabled webhook source, or 404."""
@@ -83,5 +94,5 @@ IntakeDep = Annotated[Intake, Depends(get_intake)]
 
 
 def client_address(request: Request) -> str:
-    """The client as uvicorn reports it (X-Forwarded-For is honoured only from trusted proxies)."""
-    return request.client.host if request.client else "unknown"
+    """The client, the same for every limit (forwarded headers count only from SIGNAAL_TRUSTED_PROXIES)."""
+    return clientaddress.client_address(request)

@@ -15,20 +15,21 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.types import Message, Receive
 
+ATTACHMENTS_HINT = "Send less (fewer or smaller attachments)."
+
 
 class BodyTooLarge(HTTPException):
     """The request body is larger than this endpoint accepts."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, hint: str = ATTACHMENTS_HINT) -> None:
         super().__init__(
             status.HTTP_413_CONTENT_TOO_LARGE,
-            f"The request body is larger than {limit} bytes, the most this endpoint accepts. "
-            "Send less (fewer or smaller attachments).",
+            f"The request body is larger than {limit} bytes, the most this endpoint accepts. {hint}",
         )
         self.limit = limit
 
 
-def counting_receive(receive: Receive, limit: int) -> Receive:
+def counting_receive(receive: Receive, limit: int, hint: str = ATTACHMENTS_HINT) -> Receive:
     """`receive` that raises BodyTooLarge once more than `limit` body bytes have arrived."""
     received = 0
 
@@ -38,15 +39,19 @@ def counting_receive(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise BodyTooLarge(limit)
+                raise BodyTooLarge(limit, hint)
         return message
 
     return wrapped
 
 
 def declared_length(request: Request) -> int | None:
-    value = request.headers.get("content-length", "")
-    return int(value) if value.isascii() and value.isdigit() else None
+    return parse_length(request.headers.get("content-length", ""))
+
+
+def parse_length(value: str) -> int | None:
+    """A Content-Length header's value, or None when absent or not a number."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else None
 
 
 class LimitedBodyRoute(APIRoute):

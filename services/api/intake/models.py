@@ -6,12 +6,28 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import phonenumbers
-from pydantic import AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from services.api.bodies import Checked
 
 MESSAGE_MAX_CHARS = 10_000
 NAME_MAX_CHARS = 200
 SUBJECT_MAX_CHARS = 200
 PHONE_REGION = "NL"
+# A client-given time outside these bounds is a mistake or an attack: before 1990 nobody wrote to
+# us online, and a clock may run ahead a little but not a day. Year 1 with a zone overflowed later.
+EARLIEST_WRITTEN_AT = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+MAX_CLOCK_AHEAD = dt.timedelta(days=1)
 
 
 def _blank_to_none(value: object) -> object:
@@ -33,7 +49,7 @@ def _message_text(value: object) -> object:
     return value
 
 
-class SubmissionFields(BaseModel):
+class SubmissionFields(Checked):
     """What a citizen fills in, the same for the HTML form and the JSON API."""
 
     model_config = ConfigDict(extra="forbid")
@@ -61,7 +77,7 @@ class SubmissionFields(BaseModel):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-class AttachmentIn(BaseModel):
+class AttachmentIn(Checked):
     model_config = ConfigDict(extra="forbid")
 
     filename: str = Field(min_length=1, max_length=255)
@@ -89,8 +105,11 @@ def _id_text(value: object) -> object:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-class WebhookEvent(BaseModel):
-    """A message another platform forwards to `POST /api/v1/intake/webhook/{source}`."""
+class WebhookEvent(Checked):
+    """A message another platform forwards to `POST /api/v1/intake/webhook/{source}`.
+
+    Validate with `context={"now": unix_seconds}` to bound `created_at` by that clock (default: now).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -101,7 +120,9 @@ class WebhookEvent(BaseModel):
     author: str = Field(default="", max_length=400, description="Display name of the writer.")
     handle: str = Field(default="", max_length=400, description="Account or address, e.g. @name@host.")
     url: AnyHttpUrl | None = Field(default=None, description="Public link to the original.")
-    created_at: dt.datetime | None = Field(default=None, description="When it was written (ISO 8601).")
+    created_at: dt.datetime | None = Field(
+        default=None, description="When it was written (ISO 8601): from 1990 to at most a day ahead."
+    )
     subject: str = Field(default="", max_length=1000)
     channel: Literal["social", "webhook"] | None = Field(
         default=None, description="Overrides the source's configured channel."
@@ -110,8 +131,18 @@ class WebhookEvent(BaseModel):
 
     @field_validator("created_at")
     @classmethod
-    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        """A time without a zone is read as UTC."""
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value
+    def _plausible(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        """In UTC (a time without a zone is read as UTC), from 1990 to a day ahead of our clock."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        now = (info.context or {}).get("now")
+        clock = dt.datetime.now(dt.UTC) if now is None else dt.datetime.fromtimestamp(now, dt.UTC)
+        # Aware datetimes compare without converting, so `0001-01-01T00:00:00+14:00` cannot overflow here.
+        if not EARLIEST_WRITTEN_AT <= value <= clock + MAX_CLOCK_AHEAD:
+            raise PydanticCustomError(
+                "datetime_out_of_range",
+                "must be a time from 1990 up to one day from now (ISO 8601, with its zone)",
+            )
+        return value.astimezone(dt.UTC)

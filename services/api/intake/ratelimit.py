@@ -3,9 +3,9 @@
 Limitation, by design: each API process keeps its own buckets, so N replicas
 let a client through N times the configured rate, and a restart forgets
 everything. That is enough to stop one script flooding the form; a shared
-limit belongs in the reverse proxy in front of Signaal. The client is the
-address uvicorn reports, which honours X-Forwarded-For only from the proxies
-in FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1).
+limit belongs in the reverse proxy in front of Signaal. The client is
+`services.api.clientaddress.client_address`: forwarded headers count only from
+the proxies in SIGNAAL_TRUSTED_PROXIES (default: none).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 import uuid
 from typing import Any
@@ -18,6 +20,7 @@ from services.api.intake.models import SubmissionFields, WebhookEvent
 from services.ingest import health
 from services.ingest.sink import Sink
 from services.ingest.store import Stored
+from shared import dberrors
 from shared.config import OrganisationConfig
 from shared.db import Database
 from shared.models import Message, utcnow
@@ -61,9 +64,18 @@ def form_dedupe_key(form_id: str, raw: bytes) -> str:
     return f"form:{form_id}:{content_hash(raw)[:16]}"
 
 
-def api_dedupe_key(idempotency_key: str | None) -> str:
-    """The client's Idempotency-Key when given, else a server-made id (every call is new)."""
-    return f"idem:{idempotency_key}" if idempotency_key else f"api:{uuid.uuid4().hex}"
+def api_dedupe_key(idempotency_key: str | None, *, client: str, secret_key: str) -> str:
+    """The Idempotency-Key scoped to the client that sent it, else a server-made id (every call is new).
+
+    Clients choose their keys, so two of them may choose the same one; scoping keeps their
+    messages apart. The client (its address, personal data) is kept only as a keyed hash.
+    Keys stored before the scoping (`idem:<key>`) never equal a scoped one (`idem@<client>:<key>`):
+    a retry spanning the upgrade is stored once more, and nothing else changes.
+    """
+    if not idempotency_key:
+        return f"api:{uuid.uuid4().hex}"
+    scope = hmac.new(secret_key.encode(), b"idempotency-client:" + client.encode(), hashlib.sha256)
+    return f"idem@{scope.hexdigest()[:16]}:{idempotency_key}"
 
 
 def store_submission(
@@ -152,15 +164,15 @@ def _store(
     try:
         stored = sink.store([incoming])[0]
     except SQLAlchemyError as exc:
-        log.error("intake could not store a message", connector=connector, error=type(exc).__name__)
-        _quietly(
-            health.record_failure,
-            database,
-            name=connector,
-            kind=kind,
-            reason=f"could not store a submission: {type(exc).__name__} (is the database reachable?)",
-        )
-        raise StorageFailed() from exc
+        log.error("intake could not store a message", connector=connector, error=dberrors.describe(exc))
+        if dberrors.cannot_write(exc):
+            cause = dberrors.CANNOT_WRITE
+            reason = f"could not store a submission: {dberrors.describe(exc)}"
+        else:
+            cause = "the database did not answer"
+            reason = f"could not store a submission: {type(exc).__name__} (is the database reachable?)"
+        _quietly(health.record_failure, database, name=connector, kind=kind, reason=reason)
+        raise StorageFailed(cause=cause) from exc
     _quietly(health.record_success, database, name=connector, kind=kind, stored=int(stored.created))
     log.info(
         "intake stored a message",

@@ -68,6 +68,8 @@ NL: dict[str, str] = {
     "Maak het {over} tekens korter.",
     "err_too_long": "Dit veld mag maximaal {max} tekens lang zijn.",
     "err_invalid": "Controleer wat u hier heeft ingevuld.",
+    "err_unstorable": "Dit veld bevat een onzichtbaar teken dat we niet kunnen opslaan. Typ de tekst "
+    "opnieuw, of plak hem zonder opmaak.",
     "att_count": "U kunt maximaal {max} bijlagen meesturen.",
     "att_empty": "{filename} is leeg. Kies een ander bestand.",
     "att_size": "{filename} is {size}; een bijlage mag maximaal {max} zijn.",
@@ -133,6 +135,8 @@ EN: dict[str, str] = {
     "Make it {over} characters shorter.",
     "err_too_long": "This field can be at most {max} characters long.",
     "err_invalid": "Check what you entered here.",
+    "err_unstorable": "This field contains an invisible character we cannot store. Type the text again, "
+    "or paste it without formatting.",
     "att_count": "You can send at most {max} attachments.",
     "att_empty": "{filename} is empty. Choose another file.",
     "att_size": "{filename} is {size}; an attachment can be at most {max}.",

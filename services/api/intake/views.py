@@ -4,7 +4,8 @@ Every refusal re-shows the form with what the citizen wrote (only files must be
 chosen again) and says what to do. One exception, on purpose: a filled-in
 honeypot (a field people cannot see) marks a bot, and is answered like a
 success while nothing is stored; the count shows in
-`signaal_intake_refused_total{reason="honeypot"}`.
+`signaal_intake_refused_total{reason="discarded"}` (a neutral name: /metrics must not tell a
+bot author which check caught them).
 """
 
 from __future__ import annotations
@@ -38,13 +39,18 @@ NO_STORE = {"Cache-Control": "no-store"}
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
+def too_large_page(request: Request) -> Response:
+    """The form's answer to a body over its limit, in the citizen's language (also the app's body limit)."""
+    lang = texts.language(request.query_params.get("lang"))
+    t = texts.TEXTS[lang]
+    size = texts.size(request.app.state.intake.webform.max_total_bytes, lang)
+    context = {"title": t["too_large_title"], "text": t["too_large"].format(size=size), "back": True}
+    return _page(request, lang, "form_notice.html", context, status_code=413)
+
+
 class FormRoute(LimitedBodyRoute):
     def too_large(self, request: Request, limit: int) -> Response:
-        lang = texts.language(request.query_params.get("lang"))
-        t = texts.TEXTS[lang]
-        size = texts.size(request.app.state.intake.webform.max_total_bytes, lang)
-        context = {"title": t["too_large_title"], "text": t["too_large"].format(size=size), "back": True}
-        return _page(request, lang, "form_notice.html", context, status_code=413)
+        return too_large_page(request)
 
 
 router = APIRouter(route_class=FormRoute, include_in_schema=False)
@@ -76,9 +82,7 @@ async def submit_form(
         if "files" in str(exc.detail).lower():
             errors = {"attachments": t["att_count"].format(max=options.max_attachments)}
             return _form(request, intake, language, errors=errors, status_code=422)
-        size = texts.size(options.max_total_bytes, language)
-        context = {"title": t["too_large_title"], "text": t["too_large"].format(size=size), "back": True}
-        return _page(request, language, "form_notice.html", context, status_code=413)
+        return too_large_page(request)
     try:
         return await _take_in(request, intake, database, language, form)
     finally:
@@ -127,7 +131,7 @@ async def _take_in(
             return again(400, alert=t["token_expired"])
         return again(403, alert=t["token_missing"])
     if values[HONEYPOT]:
-        service.REFUSED.labels("form", "honeypot").inc()
+        service.REFUSED.labels("form", "discarded").inc()
         log.info("web form honeypot filled in; treated as a bot and not stored", form_id=token.form_id)
         return _page(request, language, "form_received.html", {"reference": None})
     if now - token.rendered_at < options.min_fill_seconds:
@@ -175,7 +179,9 @@ def field_errors(exc: ValidationError, language: texts.Language) -> dict[str, st
         if field in errors:
             continue
         kind = error["type"]
-        if field == "message" and kind == "string_too_long":
+        if kind == "unstorable":  # a NUL character (bodies.Checked)
+            errors[field] = t["err_unstorable"]
+        elif field == "message" and kind == "string_too_long":
             count = len(error["input"]) if isinstance(error["input"], str) else MESSAGE_MAX_CHARS + 1
             errors[field] = t["err_message_too_long"].format(
                 count=_number(count, language),

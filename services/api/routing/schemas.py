@@ -1,26 +1,50 @@
-"""What the routing API reads and returns; the write models reuse the YAML config's validation."""
+"""What the routing API reads and returns; the write models reuse the YAML config's validation.
+
+Every write model is `bodies.Checked` (no NUL, no out-of-range numbers) and bounds
+each field, and a PATCH field without an empty value refuses an explicit null:
+stored, such a null broke every later read of the list and routing to the row.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from services.api.bodies import Checked, Omittable, omitted
 from services.api.deps import MAX_ID
 from services.api.signals.schemas import ExplanationPart
 from shared import config
 
-# Creating takes the same fields as the YAML file, validated the same way.
-DepartmentCreate = config.Department
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=10_000)]
+Keywords = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=200)]
+DepartmentNames = Annotated[list[Name], Field(min_length=1, max_length=100, description="Department names")]
+# Language codes as messages carry them (`nl`, `en`, `pt-br`).
+Languages = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=8)]], Field(min_length=1, max_length=50)
+]
+FollowupDays = Annotated[int, Field(ge=1, le=30)]
+Capacity = Annotated[int, Field(ge=0, le=10_000)]
+# Wide enough for any absence worth entering; outside it, date arithmetic (next working day) overflows.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+LATEST_DATE = dt.date(2200, 12, 31)
 
 
-class DepartmentUpdate(config.Strict):
-    description: str | None = None
-    keywords: list[str] | None = None
-    lead_email: EmailStr | None = None
-    mailbox: EmailStr | None = None
-    followup_days: int | None = Field(default=None, ge=1, le=30)
+class DepartmentCreate(Checked, config.Department):
+    """The same fields as a department in the YAML file, validated the same way, and bounded."""
+
+    description: Description = ""
+    keywords: Keywords = Field(default_factory=list)
+
+
+class DepartmentUpdate(Checked, config.Strict):
+    description: Omittable[Description] = omitted()
+    keywords: Omittable[Keywords] = omitted()
+    lead_email: EmailStr | None = Field(default=None, description="null: no lead any more")
+    mailbox: EmailStr | None = Field(default=None, description="null: no team mailbox any more")
+    followup_days: Omittable[FollowupDays] = omitted()
 
 
 class DepartmentRead(BaseModel):
@@ -36,12 +60,12 @@ class DepartmentRead(BaseModel):
     is_default: bool
 
 
-class HandlerCreate(config.Strict):
-    name: str = Field(min_length=1, max_length=200)
+class HandlerCreate(Checked, config.Strict):
+    name: Name
     email: EmailStr
-    departments: list[str] = Field(min_length=1, description="Department names")
-    capacity: int = Field(default=10, ge=0, le=10_000)
-    languages: list[str] = Field(default=["nl"], min_length=1)
+    departments: DepartmentNames
+    capacity: Capacity = 10
+    languages: Languages = Field(default_factory=lambda: ["nl"])
     user_id: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="The staff account that acts as this handler"
     )
@@ -52,13 +76,13 @@ class HandlerCreate(config.Strict):
         return [language.strip().lower() for language in languages]
 
 
-class HandlerUpdate(config.Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    departments: list[str] | None = Field(default=None, min_length=1)
-    capacity: int | None = Field(default=None, ge=0, le=10_000)
-    languages: list[str] | None = Field(default=None, min_length=1)
-    active: bool | None = None
-    user_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+class HandlerUpdate(Checked, config.Strict):
+    name: Omittable[Name] = omitted()
+    departments: Omittable[DepartmentNames] = omitted()
+    capacity: Omittable[Capacity] = omitted()
+    languages: Omittable[Languages] = omitted()
+    active: Omittable[bool] = omitted()
+    user_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="null: no staff account")
 
     @field_validator("languages")
     @classmethod
@@ -79,7 +103,10 @@ class HandlerRead(BaseModel):
     absent_today: bool
 
 
-class AbsenceCreate(config.Absence):
+class AbsenceCreate(Checked, config.Absence):
+    start: dt.date = Field(ge=EARLIEST_DATE, le=LATEST_DATE)
+    end: dt.date = Field(ge=EARLIEST_DATE, le=LATEST_DATE)
+
     @model_validator(mode="after")
     def _ends_after_start(self) -> AbsenceCreate:
         if self.end < self.start:
@@ -96,10 +123,13 @@ class AbsenceRead(BaseModel):
     end: dt.date
 
 
-class RuleWrite(config.Rule):
+class RuleWrite(Checked, config.Rule):
     """A rule as in the YAML file, plus its place in the order and whether it is used."""
 
-    position: int | None = Field(default=None, ge=0, description="Lower goes first; default: last")
+    description: Description = ""
+    position: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Lower goes first; default: last"
+    )
     enabled: bool = True
 
 
@@ -113,7 +143,7 @@ class RuleRead(BaseModel):
     enabled: bool
 
 
-class Reassign(config.Strict):
+class Reassign(Checked, config.Strict):
     department_id: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="Default: the signal's current department"
     )
@@ -164,7 +194,7 @@ class FollowUpRead(BaseModel):
     created_at: dt.datetime
 
 
-class EventCreate(config.Strict):
+class EventCreate(Checked, config.Strict):
     kind: Literal["phone", "email", "visit", "note"]
     note: str = Field(default="", max_length=10_000)
 
@@ -173,7 +203,7 @@ class Transition(EventCreate):
     to: Literal["contacted", "resolved", "formal", "not_a_complaint"]
 
 
-class Extension(config.Strict):
+class Extension(Checked, config.Strict):
     note: str = Field(min_length=1, max_length=10_000, description="Why: the citizen must be told")
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field, field_validator
 
+from services.api.bodies import Checked
 from services.api.deps import MAX_ID
 from services.router import explain
 
@@ -18,8 +19,8 @@ BANDS = ("high", "possible")
 CHANNELS = ("email", "webform", "social", "webhook")
 
 
-class SignalFilter(BaseModel):
-    """The queue's filters, shared by the page and `GET /api/v1/signals`."""
+class SignalFilter(Checked):
+    """The queue's filters, shared by the page and `GET /api/v1/signals` (no NUL: `q` goes to SQL)."""
 
     status: Literal["new", "confirmed", "dismissed"] | None = None
     band: Literal["high", "possible"] | None = None
@@ -157,7 +158,7 @@ class SignalDetail(SignalRead):
     related: Related
 
 
-class BulkVerdict(BaseModel):
+class BulkVerdict(Checked):
     verdict: Verdict
     ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=200)
 
