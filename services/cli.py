@@ -270,6 +270,32 @@ def user_add(
     typer.echo(f"User {name} ({user_role.value}) created.")
 
 
+@user_app.command("password")
+def user_password(
+    name: str,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input.")] = False,
+) -> None:
+    """Set a staff account's password; every session of that account is logged out."""
+    from services import runtime
+    from services.api import users
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    )
+    context = runtime.bootstrap()
+    try:
+        with context.database.transaction() as session:
+            user = users.get_by_username(db_session=session, username=name)
+            if user is None:
+                raise SignaalError(f"There is no user {name!r}; `signaal user add` creates one.")
+            users.set_password(db_session=session, user_id=user.id, password=password, actor="cli")
+    except ValueError as exc:
+        raise SignaalError(f"Cannot set the password: {exc}.") from None
+    typer.echo(f"Password of {name} changed; their sessions are logged out.")
+
+
 # --- demo -----------------------------------------------------------------------
 
 

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str = ""
+    # Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For / Forwarded are believed;
+    # empty: the direct peer is the client, whatever headers it sends.
+    trusted_proxies: str = ""
+    # Scrapers of /metrics send it as a bearer token; empty: /metrics answers loopback peers only.
+    metrics_token: SecretStr = SecretStr("")
 
     log_level: str = "INFO"
     log_format: str = Field(default="console", pattern="^(console|json)$")
@@ -115,6 +120,18 @@ class Settings(BaseSettings):
             )
         if self.env is Environment.production and len(self.secret_key) < 32:
             raise ValueError("SIGNAAL_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @model_validator(mode="after")
+    def _trusted_proxies_are_addresses(self) -> Settings:
+        for item in filter(None, (part.strip() for part in self.trusted_proxies.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"SIGNAAL_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR range "
+                    "(e.g. '10.0.0.5, 192.168.1.0/24')"
+                ) from None
         return self
 
     @model_validator(mode="after")

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from starlette.middleware.sessions import SessionMiddleware
 
-from services.api import auth, docs, errors, health
+from services.api import auth, bodylimit, docs, errors, health, lockretry
 from services.api.access import views as access_views
 from services.api.connectors import metrics as connector_metrics
 from services.api.connectors import views as connector_views
@@ -47,6 +47,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+HSTS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
 
 
 def create_app(
@@ -71,6 +72,8 @@ def create_app(
         app.state.metrics_registry, database, settings, app.state.config
     )
 
+    # Innermost of the middlewares, so its 413 answers get the security headers too.
+    app.add_middleware(bodylimit.BodyLimitMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -79,11 +82,16 @@ def create_app(
         same_site="lax",
         https_only=settings.env is Environment.production,
     )
+    # Outside the session middleware, so a replayed request decodes its cookie afresh.
+    app.add_middleware(lockretry.RetryLockedWrites, is_sqlite=database.is_sqlite)
+
+    # Production is served over HTTPS (its cookies are Secure-only); browsers should never try plain HTTP.
+    headers = SECURITY_HEADERS | (HSTS if settings.env is Environment.production else {})
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
 

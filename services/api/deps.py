@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Form, HTTPException, Path, Query, Request, status
 from sqlalchemy.orm import Session
 
+from services.api.access import sessions
 from services.api.access import tokens as api_tokens
 from services.api.users import Role
 from shared.db import Database
@@ -20,12 +21,18 @@ def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    with database.session() as session:
+# Set by services.api.lockretry on a replayed request: its session takes SQLite's write lock at once.
+WRITE_LOCK_STATE = "take_write_lock"
+
+
+def get_session(request: Request, database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    take_lock = bool(request.scope.get("state", {}).get(WRITE_LOCK_STATE))
+    with database.writer_session() if take_lock else database.session() as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 
 # Ids in paths and queries: beyond BIGINT the databases would fail (a 500), not refuse (a 422).
 MAX_ID = 2**62
@@ -50,12 +57,44 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-def _current_user(request: Request, session: SessionDep) -> User:
+def _session_user(request: Request, session: Session, database: Database) -> User | None:
+    """The active user of the cookie's session, if that session is still alive on the server.
+
+    A cookie naming a revoked, expired or unknown session (logged out, password changed,
+    "log out everywhere", or signed before sessions were recorded) is emptied, keeping the language.
+    """
+    user_id = request.session.get("user_id")
+    session_id = request.session.get("sid")
+    if user_id is None:
+        return None
+    row = (
+        sessions.alive(db_session=session, session_id=session_id, user_id=user_id)
+        if isinstance(session_id, str) and isinstance(user_id, int)
+        else None
+    )
+    user = session.get(User, user_id) if row is not None else None
+    if row is None or user is None or not user.active:
+        language = request.session.get("lang")
+        request.session.clear()
+        if language:
+            request.session["lang"] = language
+        return None
+    if sessions.needs_touch(row):
+        row_id = row.id
+        database.write(
+            lambda writer: sessions.touch(db_session=writer, session_row_id=row_id), beside=session
+        )
+        # End this read transaction: its snapshot predates that write, so a later write here would fail.
+        session.commit()
+    return user
+
+
+def _current_user(request: Request, session: SessionDep, database: DatabaseDep) -> User:
     is_api = request.url.path.startswith("/api/")
     token = bearer_token(request) if is_api else None
     if token is not None:
         # A bearer token decides alone: a cookie riding along must not rescue a bad token.
-        user = api_tokens.authenticate(db_session=session, token=token)
+        user = api_tokens.authenticate(db_session=session, database=database, token=token)
         if user is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -63,9 +102,8 @@ def _current_user(request: Request, session: SessionDep) -> User:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         return user
-    user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if user_id is not None else None
-    if user is None or not user.active:
+    user = _session_user(request, session, database)
+    if user is None:
         if is_api:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -80,14 +118,12 @@ def _current_user(request: Request, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-def optional_user(request: Request, session: SessionDep) -> User | None:
+def optional_user(request: Request, session: SessionDep, database: DatabaseDep) -> User | None:
     """The logged-in user of a public page, if any (for the page's header)."""
-    user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if user_id is not None else None
-    if user is not None and user.active:
+    user = _session_user(request, session, database)
+    if user is not None:
         request.state.user = user
-        return user
-    return None
+    return user
 
 
 def require_role(*roles: Role) -> Callable[[User], User]:

@@ -15,6 +15,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "nav.admin": ("Beheer", "Admin"),
     "nav.api": ("API", "API"),
     "logout": ("Uitloggen", "Log out"),
+    "logout.everywhere": ("Overal uitloggen", "Log out everywhere"),
+    "logout.everywhere.title": (
+        "Beëindigt al uw sessies, ook in andere browsers en op andere apparaten.",
+        "Ends all your sessions, in other browsers and on other devices too.",
+    ),
     "language": ("Taal", "Language"),
     "language.switch": ("English", "Nederlands"),
     "role.frontoffice": ("frontoffice", "front office"),
@@ -121,6 +126,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "channel.webhook": ("koppeling", "webhook"),
     # Signal
     "signal.back": ("« wachtrij", "« queue"),
+    "signal.not_yours": (
+        "Dit signaal hoort bij een andere afdeling; u kunt het lezen, maar niet beoordelen. Vraag de "
+        "frontoffice het aan uw afdeling toe te wijzen als het bij u hoort.",
+        "This signal belongs to another department; you can read it but not act on it. Ask the front "
+        "office to assign it to your department if it is yours.",
+    ),
     "signal.message": ("Het bericht", "The message"),
     "signal.from": ("Van", "From"),
     "signal.received": ("Ontvangen", "Received"),
@@ -268,9 +279,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "followups.nothing_due": ("Niets open. Goed bezig!", "Nothing open."),
     "followups.none": ("Dit signaal heeft (nog) geen opvolging.", "This signal has no follow-up (yet)."),
     "followups.not_yours": (
-        "Dit signaal is aan iemand anders toegewezen; alleen die behandelaar en de frontoffice kunnen hier "
-        "iets vastleggen.",
-        "This signal is assigned to someone else; only that handler and the front office can record here.",
+        "Dit signaal is aan iemand anders toegewezen; alleen behandelaars van die afdeling en de frontoffice "
+        "kunnen hier iets vastleggen of de notities zien.",
+        "This signal is assigned to someone else; only that department's handlers and the front office "
+        "can record here or see the notes.",
     ),
     "followups.no_events": ("Nog geen contact vastgelegd.", "No contact recorded yet."),
     "followups.overdue": ("te laat", "overdue"),

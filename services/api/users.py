@@ -9,10 +9,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.api.access import sessions
 from shared import audit
 from shared.models import User, utcnow
 
 _hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
 # Verifying against this keeps unknown usernames as slow as wrong passwords.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -43,8 +45,8 @@ def get_by_username(*, db_session: Session, username: str) -> User | None:
 
 def create(*, db_session: Session, username: str, password: str, role: Role, actor: str = "cli") -> User:
     """Create a user with an argon2 hash of `password`."""
-    if len(password) < 10:
-        raise ValueError("passwords must be at least 10 characters")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"passwords must be at least {MIN_PASSWORD_LENGTH} characters")
     if get_by_username(db_session=db_session, username=username) is not None:
         raise UserExists(f"user {username!r} already exists")
     user = User(
@@ -81,16 +83,34 @@ def deactivate(*, db_session: Session, user_id: int, actor: User) -> User:
 
 
 def authenticate(*, db_session: Session, username: str, password: str) -> User | None:
-    """The active user if the password matches, else None (in constant-ish time)."""
+    """The active user if the password matches, else None (in constant-ish time); writes nothing."""
     user = get_by_username(db_session=db_session, username=username)
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
         return None
     if not _verify(user.password_hash, password):
         return None
+    return user
+
+
+def record_login(*, db_session: Session, user_id: int, password: str) -> None:
+    """Note the login's time, and rehash the password if the hasher's parameters changed."""
+    user = db_session.get_one(User, user_id)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = utcnow()
+
+
+def set_password(*, db_session: Session, user_id: int, password: str, actor: str) -> User:
+    """Give the user a new password and end all their sessions (whoever knew the old one is out)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"passwords must be at least {MIN_PASSWORD_LENGTH} characters")
+    user = db_session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    user.password_hash = _hasher.hash(password)
+    ended = sessions.revoke_all(db_session=db_session, user_id=user.id)
+    audit.record(db_session, actor=actor, action="user.password", obj=user, detail={"sessions_ended": ended})
     return user
 
 

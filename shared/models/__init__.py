@@ -9,6 +9,7 @@ from shared.models.operations import (
     ConnectorHealth,
     LoginThrottle,
     Notification,
+    StaffSession,
     User,
 )
 from shared.models.patterns import SignalPattern
@@ -47,6 +48,7 @@ __all__ = [
     "Signal",
     "SignalGroup",
     "SignalPattern",
+    "StaffSession",
     "User",
     "utcnow",
 ]

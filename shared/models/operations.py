@@ -65,6 +65,21 @@ class ApiToken(IdMixin, CreatedMixin, Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class StaffSession(IdMixin, CreatedMixin, Base):
+    """A browser login, named by the signed cookie; revoking it ends that login at once.
+
+    Only a hash of the session id is stored, so a copy of the table opens no sessions.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the cookie's session id
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class LoginThrottle(IdMixin, Base):
     """Failed logins per username and per client address, shared by every API process."""
 

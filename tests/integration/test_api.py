@@ -39,7 +39,8 @@ def test_readyz_is_503_with_a_reason_before_migrations(tmp_path: Path) -> None:
 
 def test_metrics_count_messages_per_state(client: TestClient, database: Database) -> None:
     seed_signals(database)
-    body = client.get("/metrics").text
+    # /metrics answers loopback peers only (no SIGNAAL_METRICS_TOKEN); TestClient's peer is "testclient".
+    body = TestClient(client.app, client=("127.0.0.1", 50000)).get("/metrics").text
     assert 'signaal_messages{state="routed"} 2.0' in body
     assert 'signaal_messages{state="not_flagged"} 1.0' in body
     assert "signaal_stage_items_total" in body

@@ -6,10 +6,11 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shared import audit
+from shared.db import Database
 from shared.models import ApiToken, User, utcnow
 
 PREFIX = "sgl_"
@@ -61,7 +62,7 @@ def revoke(*, db_session: Session, token_id: int, actor: str) -> ApiToken:
     return row
 
 
-def authenticate(*, db_session: Session, token: str) -> User | None:
+def authenticate(*, db_session: Session, database: Database, token: str) -> User | None:
     """The active owner of a valid, unrevoked token (and note its use), else None."""
     row = db_session.scalars(select(ApiToken).where(ApiToken.token_hash == _hash(token))).one_or_none()
     if row is None or row.revoked:
@@ -71,6 +72,14 @@ def authenticate(*, db_session: Session, token: str) -> User | None:
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        token_id = row.id
+        # Its own short write transaction (retried on a lock): this request's session only read so far.
+        database.write(
+            lambda writer: writer.execute(
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+            ),
+            beside=db_session,
+        )
+        # End the read transaction too: its snapshot predates that write, so a later write would fail.
         db_session.commit()
     return user

@@ -9,9 +9,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from services.api.followups.schemas import DueOut
+from services.api.signals import service as signal_service
 from services.router import followups
 from services.router.choice import OPEN_STATES
-from services.router.exceptions import NotYours
 from shared.models import FollowUp, FollowUpEvent, Handler, Message, Signal, User, utcnow
 
 # Steps the forms offer; "contacted" comes from recording a contact, not from a button.
@@ -51,11 +51,8 @@ def handler_of(*, db_session: Session, user: User) -> Handler | None:
 
 
 def may_act(*, db_session: Session, signal: Signal, user: User) -> bool:
-    try:
-        followups.check_may_act(db_session=db_session, signal=signal, user=user)
-    except NotYours:
-        return False
-    return True
+    """Whether the user may work on the signal's follow-ups (the signals' one rule)."""
+    return signal_service.may_act(db_session=db_session, signal=signal, user=user)
 
 
 def timeline(*, db_session: Session, signal: Signal, user: User, now: dt.datetime | None = None) -> Timeline:
@@ -70,6 +67,7 @@ def timeline(*, db_session: Session, signal: Signal, user: User, now: dt.datetim
             .order_by(FollowUpEvent.id)
         ):
             by_follow_up[event.follow_up_id].append(event)
+    acting = may_act(db_session=db_session, signal=signal, user=user)
     entries = []
     for item in items:
         allowed = followups.TRANSITIONS.get(item.kind, {}).get(item.status, ())
@@ -77,13 +75,14 @@ def timeline(*, db_session: Session, signal: Signal, user: User, now: dt.datetim
         entries.append(
             TimelineEntry(
                 follow_up=item,
-                events=by_follow_up[item.id],
+                # Contacts and notes belong to those who may act, as the API's events route decides.
+                events=by_follow_up[item.id] if acting else [],
                 overdue=is_open and item.due_at < now,
                 steps=tuple(step for step in STEPS if step in allowed),
                 can_extend=item.kind == "formal" and is_open and not item.extended,
             )
         )
-    return Timeline(entries=entries, may_act=may_act(db_session=db_session, signal=signal, user=user))
+    return Timeline(entries=entries, may_act=acting)
 
 
 def get_due(

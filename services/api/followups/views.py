@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.api import redirects
 from services.api.deps import MAX_ID, PathId, SessionDep, require_role, verify_csrf
 from services.api.followups import service
 from services.api.followups.schemas import DueList
@@ -49,7 +50,7 @@ def _acted_on(session: Session, follow_up_id: int, user: User) -> FollowUp:
 def _back(follow_up: FollowUp, back: str, *, done: str | None = None, error: str | None = None) -> Response:
     """Back to the signal page, saying what happened, keeping where the page's "back" link led."""
     query = {"fu": done} if done else {"fu_error": error}
-    if back.startswith("/"):  # the signal page checks it again before linking to it
+    if back and redirects.safe_path(back, "") == back:  # the signal page checks it again before linking
         query["back"] = back
     return RedirectResponse(f"/signals/{follow_up.signal_id}?{urlencode(query)}#followups", status_code=303)
 

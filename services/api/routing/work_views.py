@@ -1,6 +1,7 @@
 """Reassigning signals and working on follow-ups: `/api/v1/signals/{id}/…`, `/api/v1/followups/{id}/…`.
 
-Front office and admins act on every signal; a handler only on the signals assigned to them.
+Front office and admins act on every signal; a handler only on those of their own departments
+(services.api.signals.service.check_may_act, the same check as the pages).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from services.api.deps import OptionalQueryId, PathId, SessionDep, require_role, verify_api_csrf
 from services.api.routing import schemas, service
+from services.api.signals import service as signal_service
 from services.api.users import Role
 from services.router import followups, manual
 from services.router.exceptions import NotFound
@@ -32,7 +34,7 @@ def _signal(session: SessionDep, signal_id: int, user: User) -> Signal:
     signal = session.get(Signal, signal_id)
     if signal is None:
         raise NotFound(f"There is no signal {signal_id}.")
-    followups.check_may_act(db_session=session, signal=signal, user=user)
+    signal_service.check_may_act(db_session=session, signal=signal, user=user)
     return signal
 
 

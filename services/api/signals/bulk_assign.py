@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.api import redirects
 from services.api.deps import MAX_ID, SessionDep, require_role, verify_api_csrf, verify_csrf
 from services.api.users import Role
 from services.router import manual
@@ -110,7 +111,7 @@ def queue_assign(
         department_id, handler_id = parsed
         outcome = assign_all(session, ids=ids, department_id=department_id, handler_id=handler_id, user=user)
         assigned = len(outcome.assigned)
-    back = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/queue"
+    back = redirects.safe_path(next, "/queue")
     separator = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{separator}assigned={assigned}", status_code=303)
 

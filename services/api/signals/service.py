@@ -1,4 +1,4 @@
-"""Reading the signal queue: filters, search, sort, pages and counts per status."""
+"""Reading the signal queue (filters, search, sort, pages, counts) and who may act on a signal."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ from sqlalchemy import Select, and_, func, literal_column, null, or_, select
 from sqlalchemy.orm import Session
 
 from services.api.signals.schemas import SignalFilter, SignalPage, SignalRead
-from shared.models import Department, FollowUp, Handler, Message, Signal
+from services.api.users import Role
+from services.router.exceptions import NotYours
+from shared.models import Department, FollowUp, Handler, Message, Signal, User
+from shared.models.routing import handler_departments
 
 OPEN_FOLLOW_UP = ("open", "contacted")
+# Who acts on any signal; a handler acts only within their own departments (check_may_act).
+ANY_SIGNAL_ROLES = (Role.frontoffice.value, Role.admin.value)
 _WORD = re.compile(r"[^\s]+")
 _TOKEN = re.compile(r"\w+")
 # The same expression as the index ix_messages_search (shared.models.messages), so PostgreSQL uses it.
@@ -183,3 +188,41 @@ def filter_options(*, db_session: Session) -> dict[str, list[Any]]:
         ).all(),
         "languages": ["nl", "en"],
     }
+
+
+def may_act(*, db_session: Session, signal: Signal, user: User) -> bool:
+    """Whether the user may act on the signal: verdicts, follow-up steps, contacts and notes.
+
+    Everyone in the queue may read every signal (front-office transparency); acting is for the
+    front office and admins, and for a handler only on signals of their own departments (or
+    assigned to them), so nobody writes training labels or notes for another department.
+    """
+    if user.role in ANY_SIGNAL_ROLES:
+        return True
+    if user.role != Role.handler.value:
+        return False
+    handler_ids = list(db_session.scalars(select(Handler.id).where(Handler.user_id == user.id)))
+    if not handler_ids:
+        return False
+    if signal.handler_id in handler_ids:
+        return True
+    if signal.department_id is None:
+        return False
+    return (
+        db_session.scalar(
+            select(handler_departments.c.department_id).where(
+                handler_departments.c.handler_id.in_(handler_ids),
+                handler_departments.c.department_id == signal.department_id,
+            )
+        )
+        is not None
+    )
+
+
+def check_may_act(*, db_session: Session, signal: Signal, user: User) -> None:
+    """NotYours unless `may_act`; the one check every page and API route that acts on a signal uses."""
+    if not may_act(db_session=db_session, signal=signal, user=user):
+        raise NotYours(
+            "This signal is not assigned to you or your department; ask the front office to reassign it "
+            "if you should handle it."
+        )

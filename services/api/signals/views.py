@@ -10,7 +10,7 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.api import i18n
+from services.api import i18n, redirects
 from services.api.deps import MAX_ID, PathId, SessionDep, require_role, verify_api_csrf, verify_csrf
 from services.api.followups import views as followup_views
 from services.api.signals import bulk_assign, review, service
@@ -28,6 +28,7 @@ from services.api.signals.schemas import (
 from services.api.templates import render
 from services.api.users import Role
 from services.router import explain
+from services.router.exceptions import NotYours
 from shared.models import Assignment, Signal, User
 
 QUEUE_ROLES = (Role.frontoffice, Role.handler)
@@ -58,10 +59,6 @@ def current_signal(session: SessionDep, signal_id: PathId, _user: Reviewer) -> S
 CurrentSignal = Annotated[Signal, Depends(current_signal)]
 NextField = Annotated[str, Form(max_length=2000)]
 SignalId = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
-def _safe_next(target: str, fallback: str) -> str:
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else fallback
 
 
 # --- pages ---------------------------------------------------------------------------
@@ -114,14 +111,18 @@ def _routing_reasons(session: Session, signal_ids: list[int], language: str) -> 
 
 @pages.post("/queue/bulk", dependencies=[Depends(verify_csrf)])
 def queue_bulk(
+    request: Request,
     session: SessionDep,
     user: Reviewer,
     verdict: Annotated[Verdict, Form()],
     ids: Annotated[list[SignalId], Form(max_length=200)] = [],  # noqa: B006 — FastAPI copies defaults
     next: Annotated[str, Form()] = "/queue",
 ) -> Response:
-    updated = _decide_all(session, ids, verdict, user, source="bulk")
-    target = _safe_next(next, "/queue")
+    try:
+        updated = _decide_all(session, ids, verdict, user, source="bulk")
+    except NotYours:
+        return _refused(request)
+    target = redirects.safe_path(next, "/queue")
     separator = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{separator}updated={len(updated)}", status_code=303)
 
@@ -134,7 +135,7 @@ def signal_page(request: Request, session: SessionDep, signal: CurrentSignal, us
         "s": detail,
         "runs": review.highlighted(detail.text, phrases),
         "done": request.query_params.get("done"),
-        "back": _safe_next(request.query_params.get("back", "/queue"), "/queue"),
+        "back": redirects.safe_path(request.query_params.get("back", "/queue"), "/queue"),
         # The follow-up timeline partial (_signal_followups.html) and its forms.
         **followup_views.signal_context(request, db_session=session, signal=signal, user=user),
     }
@@ -149,30 +150,46 @@ def signal_html(session: SessionDep, signal: CurrentSignal, _user: Reviewer) -> 
     return HTMLResponse(document, headers=MAIL_HTML_HEADERS)
 
 
-def _page_verdict(session: Session, signal: Signal, user: User, verdict: Verdict, next: str) -> Response:
-    _decide_all(session, [signal.id], verdict, user, source="review")
-    target = _safe_next(next, f"/signals/{signal.id}?done={verdict}")
+def _refused(request: Request) -> Response:
+    """The page a handler sees after trying to act on another department's signal."""
+    return render(request, "error.html", {"message_key": "signal.not_yours"}, status_code=403)
+
+
+def _page_verdict(
+    request: Request, session: Session, signal: Signal, user: User, verdict: Verdict, next: str
+) -> Response:
+    try:
+        _decide_all(session, [signal.id], verdict, user, source="review")
+    except NotYours:
+        return _refused(request)
+    target = redirects.safe_path(next, f"/signals/{signal.id}?done={verdict}")
     return RedirectResponse(target, status_code=303)
 
 
 @pages.post("/signals/{signal_id}/confirm", dependencies=[Depends(verify_csrf)])
 def confirm_form(
-    session: SessionDep, signal: CurrentSignal, user: Reviewer, next: NextField = ""
+    request: Request, session: SessionDep, signal: CurrentSignal, user: Reviewer, next: NextField = ""
 ) -> Response:
-    return _page_verdict(session, signal, user, "confirm", next)
+    return _page_verdict(request, session, signal, user, "confirm", next)
 
 
 @pages.post("/signals/{signal_id}/dismiss", dependencies=[Depends(verify_csrf)])
 def dismiss_form(
-    session: SessionDep, signal: CurrentSignal, user: Reviewer, next: NextField = ""
+    request: Request, session: SessionDep, signal: CurrentSignal, user: Reviewer, next: NextField = ""
 ) -> Response:
-    return _page_verdict(session, signal, user, "dismiss", next)
+    return _page_verdict(request, session, signal, user, "dismiss", next)
 
 
 def _decide_all(session: Session, ids: list[int], verdict: Verdict, user: User, *, source: str) -> list[int]:
-    """Apply one verdict to each signal once, in one transaction; the ids whose status changed."""
+    """Apply one verdict to each signal once, in one transaction; the ids whose status changed.
+
+    NotYours, with nothing written, if any of the signals is another department's.
+    """
+    unique = list(dict.fromkeys(ids))
+    for signal in session.scalars(select(Signal).where(Signal.id.in_(unique))):
+        service.check_may_act(db_session=session, signal=signal, user=user)
     updated = []
-    for signal_id in dict.fromkeys(ids):
+    for signal_id in unique:
         try:
             if review.decide(
                 db_session=session, signal_id=signal_id, verdict=verdict, user=user, source=source
@@ -185,6 +202,13 @@ def _decide_all(session: Session, ids: list[int], verdict: Verdict, user: User, 
 
 
 # --- API ------------------------------------------------------------------------------
+
+
+def _api_decide(session: Session, ids: list[int], verdict: Verdict, user: User, *, source: str) -> list[int]:
+    try:
+        return _decide_all(session, ids, verdict, user, source=source)
+    except NotYours as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
 
 
 @api.get("/signals", response_model=SignalPage)
@@ -204,7 +228,7 @@ def get_signal(session: SessionDep, signal: CurrentSignal, _user: Reviewer) -> S
 @api.post("/signals/bulk", response_model=VerdictResult, dependencies=[Depends(verify_api_csrf)])
 def bulk_verdict(session: SessionDep, body: BulkVerdict, user: Reviewer) -> VerdictResult:
     """Confirm or dismiss several signals at once; ids that do not exist are skipped."""
-    return VerdictResult(updated=_decide_all(session, body.ids, body.verdict, user, source="bulk"))
+    return VerdictResult(updated=_api_decide(session, body.ids, body.verdict, user, source="bulk"))
 
 
 @api.post(
@@ -212,7 +236,7 @@ def bulk_verdict(session: SessionDep, body: BulkVerdict, user: Reviewer) -> Verd
 )
 def confirm(session: SessionDep, signal: CurrentSignal, user: Reviewer) -> VerdictResult:
     """Confirm the signal is a complaint: sets the status and feeds the classifier's retraining."""
-    return VerdictResult(updated=_decide_all(session, [signal.id], "confirm", user, source="review"))
+    return VerdictResult(updated=_api_decide(session, [signal.id], "confirm", user, source="review"))
 
 
 @api.post(
@@ -220,4 +244,4 @@ def confirm(session: SessionDep, signal: CurrentSignal, user: Reviewer) -> Verdi
 )
 def dismiss(session: SessionDep, signal: CurrentSignal, user: Reviewer) -> VerdictResult:
     """Dismiss the signal as not a complaint: sets the status and feeds the classifier's retraining."""
-    return VerdictResult(updated=_decide_all(session, [signal.id], "dismiss", user, source="review"))
+    return VerdictResult(updated=_api_decide(session, [signal.id], "dismiss", user, source="review"))
