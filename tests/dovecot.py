@@ -15,14 +15,18 @@ import signal
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from imapclient import IMAPClient
 
+from services.ingest.connectors.imap import ImapConnector
 from tests import servers
 from tests.processes import wait_until
+
+# Builds an IMAP connector for this server from connector options (tests/integration/conftest.py).
+MakeImapConnector = Callable[..., ImapConnector]
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 MAIL_ACCOUNT = "signaal-mail"

@@ -5,50 +5,23 @@ from __future__ import annotations
 import json
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from imapclient import IMAPClient
 from sqlalchemy import func, select
 
-from services.ingest import connectors
 from services.ingest.connectors.base import ConnectorFailure
-from services.ingest.connectors.imap import ImapConnector
 from services.ingest.sink import Sink
 from shared import migrate
-from shared.config import ConnectorEntry
 from shared.db import Database
 from shared.models import Message
 from tests import dovecot, processes
+from tests.dovecot import MakeImapConnector
 from tests.dovecot import complaint as mail
 
 NAME = "mailbox-test"
-MakeConnector = Callable[..., ImapConnector]
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[dovecot.Dovecot]:
-    monkeypatch.setenv("SIGNAAL_TEST_IMAP_PASSWORD", dovecot.PASSWORD)
-    with dovecot.running() as running:
-        yield running
-
-
-@pytest.fixture
-def make_connector(server: dovecot.Dovecot) -> Iterator[MakeConnector]:
-    built: list[ImapConnector] = []
-
-    def make(**options: Any) -> ImapConnector:
-        entry = ConnectorEntry.model_validate(server.connector_options(**options))
-        connector = connectors.KINDS["imap"](entry, 0)
-        assert isinstance(connector, ImapConnector)
-        built.append(connector)
-        return connector
-
-    yield make
-    for connector in built:
-        connector.close()
 
 
 def count(database: Database) -> int:
@@ -56,8 +29,8 @@ def count(database: Database) -> int:
         return session.scalar(select(func.count()).select_from(Message).where(Message.source == NAME)) or 0
 
 
-def flags(server: dovecot.Dovecot, folder: str = "INBOX") -> list[tuple[bytes, ...]]:
-    client = server.client()
+def flags(imap_server: dovecot.Dovecot, folder: str = "INBOX") -> list[tuple[bytes, ...]]:
+    client = imap_server.client()
     try:
         client.select_folder(folder, readonly=True)
         return [f[b"FLAGS"] for f in client.fetch(client.search(), ["FLAGS"]).values()]
@@ -65,16 +38,16 @@ def flags(server: dovecot.Dovecot, folder: str = "INBOX") -> list[tuple[bytes, .
         client.logout()
 
 
-def folder_size(server: dovecot.Dovecot, folder: str) -> int:
-    client = server.client()
+def folder_size(imap_server: dovecot.Dovecot, folder: str) -> int:
+    client = imap_server.client()
     try:
         return int(client.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"])
     finally:
         client.logout()
 
 
-def move_all(server: dovecot.Dovecot, source: str, target: str) -> None:
-    client = server.client()
+def move_all(imap_server: dovecot.Dovecot, source: str, target: str) -> None:
+    client = imap_server.client()
     try:
         client.select_folder(source)
         client.move(client.search(), target)
@@ -98,30 +71,30 @@ def cut_connection_once() -> Callable[[IMAPClient], None]:
 
 
 def test_seen_cut_off_by_a_lost_connection_is_set_on_the_next_poll(
-    server: dovecot.Dovecot, make_connector: MakeConnector, database: Database
+    imap_server: dovecot.Dovecot, make_imap_connector: MakeImapConnector, database: Database
 ) -> None:
-    server.append(mail(n) for n in range(5))
-    connector = make_connector(after_store="seen")
+    imap_server.append(mail(n) for n in range(5))
+    connector = make_imap_connector(after_store="seen")
     connector.before_acknowledge = cut_connection_once()
     sink = Sink(database, NAME)
 
     with pytest.raises(ConnectorFailure):
         connector.poll(sink)
     assert count(database) == 5
-    assert not any(b"\\Seen" in f for f in flags(server))
+    assert not any(b"\\Seen" in f for f in flags(imap_server))
     assert len(sink.pending_acks("INBOX")) == 5, "what is owed was noted with the batch"
 
     assert connector.poll(sink) == 0
     assert count(database) == 5
-    assert all(b"\\Seen" in f for f in flags(server))
+    assert all(b"\\Seen" in f for f in flags(imap_server))
     assert sink.pending_acks("INBOX") == []
 
 
 def test_move_cut_off_by_a_lost_connection_is_done_on_the_next_poll(
-    server: dovecot.Dovecot, make_connector: MakeConnector, database: Database
+    imap_server: dovecot.Dovecot, make_imap_connector: MakeImapConnector, database: Database
 ) -> None:
-    server.append(mail(n) for n in range(5))
-    connector = make_connector(after_store="move", move_to="Verwerkt", batch_size=2)
+    imap_server.append(mail(n) for n in range(5))
+    connector = make_imap_connector(after_store="move", move_to="Verwerkt", batch_size=2)
     connector.before_acknowledge = cut_connection_once()
     sink = Sink(database, NAME)
 
@@ -131,7 +104,7 @@ def test_move_cut_off_by_a_lost_connection_is_done_on_the_next_poll(
 
     assert connector.poll(sink) == 3
     assert count(database) == 5
-    assert (folder_size(server, "INBOX"), folder_size(server, "Verwerkt")) == (0, 5)
+    assert (folder_size(imap_server, "INBOX"), folder_size(imap_server, "Verwerkt")) == (0, 5)
     assert sink.pending_acks("INBOX") == []
 
 
@@ -139,22 +112,22 @@ def test_move_cut_off_by_a_lost_connection_is_done_on_the_next_poll(
 
 
 def test_mail_moved_to_another_watched_folder_and_back_is_stored_once(
-    server: dovecot.Dovecot, make_connector: MakeConnector, database: Database
+    imap_server: dovecot.Dovecot, make_imap_connector: MakeImapConnector, database: Database
 ) -> None:
     without_message_id = b"From: burger@example.nl\r\nSubject: Geen id\r\n\r\nKlacht zonder Message-ID.\r\n"
-    server.append([*(mail(n) for n in range(5)), without_message_id])
-    server.append([], folder="Archief")
-    connector = make_connector(folders=["INBOX", "Archief"])
+    imap_server.append([*(mail(n) for n in range(5)), without_message_id])
+    imap_server.append([], folder="Archief")
+    connector = make_imap_connector(folders=["INBOX", "Archief"])
     sink = Sink(database, NAME)
     assert connector.poll(sink) == 6
 
-    move_all(server, "INBOX", "Archief")
+    move_all(imap_server, "INBOX", "Archief")
     assert connector.poll(sink) == 0
-    move_all(server, "Archief", "INBOX")
+    move_all(imap_server, "Archief", "INBOX")
     assert connector.poll(sink) == 0
     assert count(database) == 6
 
-    server.append([mail(6)], folder="Archief")
+    imap_server.append([mail(6)], folder="Archief")
     assert connector.poll(sink) == 1, "new mail in either folder is still stored"
 
 
@@ -191,10 +164,10 @@ connector.close()
 
 
 def test_an_imap_poll_logged_at_debug_shows_neither_the_mail_nor_the_password(
-    server: dovecot.Dovecot, tmp_path: Path
+    imap_server: dovecot.Dovecot, tmp_path: Path
 ) -> None:
     secret_text = "Mijn buurman Jansen op nummer 12 parkeert steeds op de stoep"
-    server.append([mail(1, body=secret_text)])
+    imap_server.append([mail(1, body=secret_text)])
     url = f"sqlite:///{tmp_path / 'signaal.db'}"
     database = Database(url)
     migrate.upgrade(database.engine)
@@ -202,7 +175,9 @@ def test_an_imap_poll_logged_at_debug_shows_neither_the_mail_nor_the_password(
     env = processes.signaal_env(url, log_level="DEBUG")
     env["SIGNAAL_TEST_IMAP_PASSWORD"] = dovecot.PASSWORD
     done = processes.run(
-        [sys.executable, "-c", _POLL_AT_DEBUG, json.dumps(server.connector_options()), url], env, timeout=60
+        [sys.executable, "-c", _POLL_AT_DEBUG, json.dumps(imap_server.connector_options()), url],
+        env,
+        timeout=60,
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output

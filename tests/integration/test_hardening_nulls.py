@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.api import users
-from services.api.access import tokens
-from services.api.app import create_app
 from shared.db import Database
 from shared.models import AuditEntry, Department, Handler, RoutingRule
-from shared.settings import Settings
 from tests.routing import classified, handler, organise, route, routed
 
-PASSWORD = "correct horse battery"
-
 
 @pytest.fixture
-def api(database: Database) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(secret_key="test-secret-" + "x" * 32), database)) as client:
-        yield client
-
-
-@pytest.fixture
-def admin(database: Database) -> dict[str, str]:
-    with database.transaction() as session:
-        user = users.create(db_session=session, username="admin", password=PASSWORD, role=users.Role.admin)
-        _, token = tokens.create(db_session=session, owner=user, name="test", actor="test")
-    return {"Authorization": f"Bearer {token}"}
+def admin(as_role: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    return as_role("admin")
 
 
 @pytest.fixture

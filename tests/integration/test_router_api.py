@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,36 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from services.api import users
-from services.api.access import tokens
-from services.api.app import create_app
 from shared.db import Database
 from shared.models import AuditEntry, FollowUp, Handler, Signal
-from shared.settings import Settings
 from tests.routing import around_today, classified, handler, organise, route
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def api(database: Database) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(secret_key="test-secret-" + "x" * 32), database)) as client:
-        yield client
-
-
-@pytest.fixture
-def as_role(database: Database) -> Any:
-    """Request headers with an API token for a fresh user of the given role."""
-
-    def headers(role: str, username: str | None = None) -> dict[str, str]:
-        with database.transaction() as session:
-            user = users.create(
-                db_session=session, username=username or role, password=PASSWORD, role=users.Role(role)
-            )
-            _, token = tokens.create(db_session=session, owner=user, name="test", actor="test")
-        return {"Authorization": f"Bearer {token}"}
-
-    return headers
-
 
 NEW_DEPARTMENT = {"name": "Wonen", "description": "Woningtoewijzing", "followup_days": 3}
 
