@@ -7,8 +7,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNAAL = str(Path(sys.executable).with_name("signaal"))
@@ -57,3 +60,24 @@ def stop(process: subprocess.Popen[bytes], *, timeout: float = 60) -> int:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         raise
+
+
+@contextmanager
+def serving_api(database_url: str, port: int, log: Path, **settings: str) -> Iterator[str]:
+    """`signaal api` on 127.0.0.1:`port` until the block ends; yields its base URL once it is ready."""
+    env = signaal_env(database_url, port=str(port), host="127.0.0.1", **settings)
+    process = start([SIGNAAL, "api"], env, log)
+    base_url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        try:
+            return httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return process.poll() is not None  # died: stop waiting and fail below
+
+    try:
+        wait_until(ready, timeout=60, what=f"signaal api on {base_url} (log: {log})")
+        assert process.poll() is None, log.read_text()[-3000:]
+        yield base_url
+    finally:
+        stop(process, timeout=30)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -75,25 +74,12 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     port = servers.free_port()
     config = folder / "signaal.yaml"  # one connector, for the ops page's health table
     config.write_text(CONFIG, encoding="utf-8")
-    env = processes.signaal_env(
-        url, port=str(port), host="127.0.0.1", secret_key="browser-test-" + "x" * 32, config=str(config)
-    )
     log = folder / "api.log"
-    process = processes.start([processes.SIGNAAL, "api"], env, log)
-    base_url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return process.poll() is not None  # died: stop waiting and fail below
-
+    secret_key = "browser-test-" + "x" * 32
     try:
-        processes.wait_until(ready, timeout=60, what=f"signaal api on {base_url} (log: {log})")
-        assert process.poll() is None, log.read_text()[-3000:]
-        yield LiveApp(base_url, database, ids)
+        with processes.serving_api(url, port, log, secret_key=secret_key, config=str(config)) as base_url:
+            yield LiveApp(base_url, database, ids)
     finally:
-        processes.stop(process, timeout=30)
         database.dispose()
 
 

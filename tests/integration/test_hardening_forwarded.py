@@ -33,24 +33,9 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     migrate.upgrade(database.engine)
     create_users(database)
     database.dispose()
-    port = servers.free_port()
-    env = processes.signaal_env(url, port=str(port), host="127.0.0.1", secret_key="fwd-test-" + "x" * 32)
     log = folder / "api.log"
-    process = processes.start([processes.SIGNAAL, "api"], env, log)
-    base_url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return process.poll() is not None
-
-    try:
-        processes.wait_until(ready, timeout=60, what=f"signaal api on {base_url} (log: {log})")
-        assert process.poll() is None, log.read_text()[-3000:]
+    with processes.serving_api(url, servers.free_port(), log, secret_key="fwd-test-" + "x" * 32) as base_url:
         yield base_url
-    finally:
-        processes.stop(process, timeout=30)
 
 
 def _csrf(client: httpx.Client) -> str:
