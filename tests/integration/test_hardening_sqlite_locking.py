@@ -20,7 +20,7 @@ from services.api.app import create_app
 from shared.db import Database
 from shared.models import ApiToken, LoginThrottle, Signal, User
 from shared.settings import Settings
-from tests.staff import PASSWORD, create_users, csrf_from, log_in, seed_signals
+from tests.staff import PASSWORD, create_users, csrf_from, log_in, login_attempt, seed_signals
 
 # Enough commits to outlast the requests below; the writer stops itself after this many.
 WRITER_COMMITS = 20_000
@@ -75,16 +75,6 @@ def app_client(database: Database) -> Iterator[TestClient]:
         yield client
 
 
-def attempt(client: TestClient, username: str, password: str) -> int:
-    token = csrf_from(client.get("/login").text)
-    response = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    return response.status_code
-
-
 def failures(database: Database, username: str) -> int:
     key = throttle.keys(username=username, address=None)[0][0]
     with database.session() as session:
@@ -96,8 +86,8 @@ def test_logins_answer_and_every_wrong_password_counts_under_a_busy_writer(
     sqlite_database: Database,
 ) -> None:
     with app_client(sqlite_database) as client, busy_writer(sqlite_database):
-        statuses = [attempt(client, "handler", "wrong password!") for _ in range(7)]
-        right = attempt(client, "handler", PASSWORD)
+        statuses = [login_attempt(client, "handler", "wrong password!") for _ in range(7)]
+        right = login_attempt(client, "handler", PASSWORD)
     # Five free failures, the sixth locks the name, the seventh finds it locked.
     assert statuses == [401] * 6 + [429], statuses
     assert failures(sqlite_database, "handler") == 6
@@ -106,7 +96,7 @@ def test_logins_answer_and_every_wrong_password_counts_under_a_busy_writer(
 
 def test_correct_logins_succeed_under_a_busy_writer(sqlite_database: Database) -> None:
     with app_client(sqlite_database) as client, busy_writer(sqlite_database):
-        statuses = [attempt(client, role.value, PASSWORD) for role in users.Role for _ in range(2)]
+        statuses = [login_attempt(client, role.value, PASSWORD) for role in users.Role for _ in range(2)]
     assert statuses == [303] * len(statuses)
     with sqlite_database.session() as session:
         assert all(user.last_login_at is not None for user in session.scalars(select(User)))

@@ -16,23 +16,13 @@ from services.api.app import create_app
 from shared.db import Database
 from shared.models import ApiToken, LoginThrottle, utcnow
 from shared.settings import Settings
-from tests.staff import PASSWORD, csrf_from, log_in, seed_signals, staff_client
+from tests.staff import PASSWORD, csrf_from, log_in, login_attempt, seed_signals, staff_client
 
 
 @pytest.fixture
 def client(database: Database) -> Iterator[TestClient]:
     with staff_client(database) as test_client:
         yield test_client
-
-
-def attempt(client: TestClient, username: str, password: str) -> int:
-    token = csrf_from(client.get("/login").text)
-    response = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    return response.status_code
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -53,9 +43,9 @@ def make_token(client: TestClient, name: str, username: str) -> dict:
 
 
 def test_a_username_is_locked_after_five_failures_even_for_the_right_password(client: TestClient) -> None:
-    assert [attempt(client, "handler", "wrong-password") for _ in range(5)] == [401] * 5
-    assert attempt(client, "handler", "wrong-password") == 401  # the sixth failure starts the lock
-    assert attempt(client, "handler", PASSWORD) == 429
+    assert [login_attempt(client, "handler", "wrong-password") for _ in range(5)] == [401] * 5
+    assert login_attempt(client, "handler", "wrong-password") == 401  # the sixth failure starts the lock
+    assert login_attempt(client, "handler", PASSWORD) == 429
     page = client.post(
         "/login",
         data={
@@ -71,20 +61,20 @@ def test_the_lock_holds_in_another_api_process_on_the_same_database(
     client: TestClient, database: Database
 ) -> None:
     for _ in range(6):
-        attempt(client, "handler", "wrong-password")
+        login_attempt(client, "handler", "wrong-password")
     other_app = create_app(Settings(secret_key="test-secret-" + "y" * 32), database)
     with TestClient(other_app, base_url="http://127.0.0.1") as other:
-        assert attempt(other, "handler", PASSWORD) == 429
+        assert login_attempt(other, "handler", PASSWORD) == 429
 
 
 def test_the_lock_ends_when_its_time_is_up_and_a_success_forgets_the_failures(
     client: TestClient, database: Database
 ) -> None:
     for _ in range(6):
-        attempt(client, "handler", "wrong-password")
+        login_attempt(client, "handler", "wrong-password")
     with database.transaction() as session:
         session.execute(update(LoginThrottle).values(locked_until=utcnow() - dt.timedelta(seconds=1)))
-    assert attempt(client, "handler", PASSWORD) == 303
+    assert login_attempt(client, "handler", PASSWORD) == 303
     with database.session() as session:
         assert session.scalars(select(LoginThrottle.key)).all() == ["ip:testclient"]
 
@@ -105,8 +95,8 @@ def test_each_failure_past_the_free_ones_doubles_the_lock_up_to_the_cap(database
 
 def test_one_address_is_locked_after_many_usernames_fail(client: TestClient) -> None:
     for n in range(21):
-        attempt(client, f"guess{n}", "wrong-password")
-    assert attempt(client, "frontoffice", PASSWORD) == 429
+        login_attempt(client, f"guess{n}", "wrong-password")
+    assert login_attempt(client, "frontoffice", PASSWORD) == 429
 
 
 # --- API tokens -------------------------------------------------------------------------
@@ -203,7 +193,7 @@ def test_a_deactivated_user_can_no_longer_log_in(client: TestClient) -> None:
     response = client.post(f"/api/v1/users/{ops['id']}/deactivate", headers={"X-CSRF-Token": token})
     assert response.json()["active"] is False
     with TestClient(client.app, base_url="http://127.0.0.1") as other:
-        assert attempt(other, "ops", PASSWORD) == 401
+        assert login_attempt(other, "ops", PASSWORD) == 401
 
 
 def test_admins_cannot_deactivate_themselves(client: TestClient) -> None:
