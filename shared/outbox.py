@@ -27,14 +27,18 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from shared import audit, mailer
+from shared import audit, mailer, states
 from shared.db import Database
 from shared.models import Message, Notification, utcnow
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+PENDING, SENT, FAILED = (
+    states.NotificationStatus.pending,
+    states.NotificationStatus.sent,
+    states.NotificationStatus.failed,
+)
 # Kinds: receipts answer a citizen (RFC 3834 auto-replied); the router's mails are auto-generated.
 RECEIPT = "receipt"
 ASSIGNMENT = "assignment"

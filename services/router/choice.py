@@ -24,12 +24,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.router import explain, names
-from shared import workdays
+from shared import states, workdays
 from shared.models import Absence, FollowUp, Handler, Signal, utcnow
 from shared.models.routing import handler_departments
 
-# Follow-up states that still ask something of the handler.
-OPEN_STATES = ("open", "contacted")
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
@@ -76,7 +74,7 @@ def open_loads(session: Session, handler_ids: list[int]) -> dict[int, int]:
     rows = session.execute(
         select(Signal.handler_id, func.count(func.distinct(Signal.id)))
         .join(FollowUp, FollowUp.signal_id == Signal.id)
-        .where(Signal.handler_id.in_(handler_ids), FollowUp.status.in_(OPEN_STATES))
+        .where(Signal.handler_id.in_(handler_ids), FollowUp.status.in_(states.OPEN_FOLLOW_UP_STATES))
         .group_by(Signal.handler_id)
     ).all()
     return {handler_id: count for handler_id, count in rows}

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.router import mailtexts, notify
-from shared import outbox, workdays
+from shared import outbox, states, workdays
 from shared.db import Database
 from shared.models import Absence, Department, FollowUp, Handler, Message, Signal, utcnow
 from shared.settings import get_settings
@@ -67,9 +67,9 @@ def items_for(session: Session, *, handler_id: int, until: dt.datetime) -> list[
         .outerjoin(Department, Department.id == Signal.department_id)
         .where(
             Signal.handler_id == handler_id,
-            Signal.status != "dismissed",
+            Signal.status != states.SignalStatus.dismissed,
             FollowUp.closed_at.is_(None),
-            FollowUp.status.in_(["open", "contacted"]),
+            FollowUp.status.in_(states.OPEN_FOLLOW_UP_STATES),
             FollowUp.due_at < until,
         )
         .order_by(FollowUp.due_at, FollowUp.id)
@@ -135,7 +135,7 @@ def _line(item: Item, base_url: str) -> str:
     return mailtexts.DIGEST_LINE.format(
         reference=item.reference,
         department=item.department,
-        kind="informeel" if item.kind == "informal" else "formeel",
+        kind="informeel" if item.kind == states.FollowUpKind.informal else "formeel",
         due=mailtexts.when(item.due_at),
         link=notify.signal_link(base_url, item.signal_id),
     )

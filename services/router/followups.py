@@ -18,28 +18,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.router.changes import audit
-from services.router.choice import OPEN_STATES
 from services.router.exceptions import ExtensionRefused, InvalidTransition, NotFound, NotYours
-from shared import workdays
+from shared import states, workdays
 from shared.models import FollowUp, FollowUpEvent, Handler, Signal, User, utcnow
 
-EVENT_KINDS = ("phone", "email", "visit", "note")
-CLOSED_STATES = ("resolved", "formal", "not_a_complaint")
+Kind, Status, Event = states.FollowUpKind, states.FollowUpStatus, states.EventKind
 TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    "informal": {"open": ("contacted", "formal", "not_a_complaint"), "contacted": CLOSED_STATES},
-    "formal": {"open": ("contacted", "resolved"), "contacted": ("resolved",)},
+    Kind.informal: {
+        Status.open: (Status.contacted, Status.formal, Status.not_a_complaint),
+        Status.contacted: states.CLOSED_FOLLOW_UP_STATES,
+    },
+    Kind.formal: {Status.open: (Status.contacted, Status.resolved), Status.contacted: (Status.resolved,)},
 }
 STATE_WORDS = {
-    "open": "open",
-    "contacted": "contacted",
-    "resolved": "resolved",
-    "formal": "moved to the formal procedure",
-    "not_a_complaint": "not a complaint",
+    Status.open: "open",
+    Status.contacted: "contacted",
+    Status.resolved: "resolved",
+    Status.formal: "moved to the formal procedure",
+    Status.not_a_complaint: "not a complaint",
 }
 FORMAL_TERM = dt.timedelta(weeks=6)  # Awb 9:11 lid 1
 EXTENSION = dt.timedelta(weeks=4)  # Awb 9:11 lid 2, once
-# Staff who act on any signal; handlers act only on their own.
-ANY_SIGNAL_ROLES = ("frontoffice", "admin")
 
 
 def deadline(start: dt.datetime, term: dt.timedelta) -> dt.datetime:
@@ -82,7 +81,7 @@ def events(*, db_session: Session, follow_up_id: int) -> list[FollowUpEvent]:
 
 def check_may_act(*, db_session: Session, signal: Signal, user: User) -> None:
     """NotYours unless `user` is front office or admin, or the handler the signal is assigned to."""
-    if user.role in ANY_SIGNAL_ROLES:
+    if user.role in states.ANY_SIGNAL_ROLES:
         return
     handler = db_session.scalars(select(Handler).where(Handler.user_id == user.id)).first()
     if handler is None or signal.handler_id != handler.id:
@@ -94,8 +93,10 @@ def check_may_act(*, db_session: Session, signal: Signal, user: User) -> None:
 def _event(
     db_session: Session, follow_up: FollowUp, *, kind: str, note: str, actor: str, to: str | None = None
 ) -> FollowUpEvent:
-    if kind not in (*EVENT_KINDS, "extension"):
-        raise InvalidTransition(f"Unknown kind {kind!r}; use one of: {', '.join(EVENT_KINDS)}.")
+    if kind not in (*states.RECORDED_EVENT_KINDS, Event.extension):
+        raise InvalidTransition(
+            f"Unknown kind {kind!r}; use one of: {', '.join(states.RECORDED_EVENT_KINDS)}."
+        )
     event = FollowUpEvent(
         follow_up_id=follow_up.id,
         kind=kind,
@@ -128,7 +129,7 @@ def transition(
                 "it cannot change any more."
             )
         options = ", ".join(f"'{s}'" for s in allowed)
-        hint = " Record the contact with the citizen first." if to == "resolved" else ""
+        hint = " Record the contact with the citizen first." if to == Status.resolved else ""
         raise InvalidTransition(
             f"A {follow_up.kind} follow-up that is {STATE_WORDS.get(follow_up.status, follow_up.status)} "
             f"cannot become {to!r}; it can become {options}.{hint}"
@@ -136,13 +137,13 @@ def transition(
     event = _event(db_session, follow_up, kind=kind, note=note, actor=actor, to=to)
     previous, follow_up.status = follow_up.status, to
     now = utcnow()
-    if to in CLOSED_STATES:
+    if to in states.CLOSED_FOLLOW_UP_STATES:
         follow_up.closed_at = now
-    if to == "formal":
-        formal = FollowUp(signal_id=follow_up.signal_id, kind="formal", due_at=deadline(now, FORMAL_TERM))
+    if to == Status.formal:
+        formal = FollowUp(signal_id=follow_up.signal_id, kind=Kind.formal, due_at=deadline(now, FORMAL_TERM))
         db_session.add(formal)
         db_session.flush()
-        audit(db_session, actor=actor, action="followup.create", obj=formal, detail={"kind": "formal"})
+        audit(db_session, actor=actor, action="followup.create", obj=formal, detail={"kind": Kind.formal})
     _stop_waiting_when_done(db_session, follow_up.signal_id)
     detail = {"from": previous, "to": to, "kind": kind, "event_id": event.id}
     audit(db_session, actor=actor, action="followup.transition", obj=follow_up, detail=detail)
@@ -151,9 +152,9 @@ def transition(
 
 def extend(*, db_session: Session, follow_up: FollowUp, note: str, actor: str) -> FollowUpEvent:
     """Extend a formal deadline by four weeks (Awb 9:11 lid 2): once, and only while it is open."""
-    if follow_up.kind != "formal":
+    if follow_up.kind != Kind.formal:
         raise ExtensionRefused("Only the formal procedure's deadline can be extended.")
-    if follow_up.status in CLOSED_STATES:
+    if follow_up.status in states.CLOSED_FOLLOW_UP_STATES:
         raise ExtensionRefused("This formal procedure is closed; its deadline cannot change any more.")
     if follow_up.extended:
         raise ExtensionRefused(
@@ -164,7 +165,7 @@ def extend(*, db_session: Session, follow_up: FollowUp, note: str, actor: str) -
     previous = follow_up.due_at
     follow_up.due_at = deadline(previous, EXTENSION)
     follow_up.extended = True
-    event = _event(db_session, follow_up, kind="extension", note=note, actor=actor)
+    event = _event(db_session, follow_up, kind=Event.extension, note=note, actor=actor)
     detail = {"from": previous.isoformat(), "to": follow_up.due_at.isoformat()}
     audit(db_session, actor=actor, action="followup.extend", obj=follow_up, detail=detail)
     return event
@@ -173,7 +174,9 @@ def extend(*, db_session: Session, follow_up: FollowUp, note: str, actor: str) -
 def _stop_waiting_when_done(db_session: Session, signal_id: int) -> None:
     """A signal with nothing left open no longer waits for a handler."""
     still_open = db_session.scalar(
-        select(FollowUp.id).where(FollowUp.signal_id == signal_id, FollowUp.status.in_(OPEN_STATES)).limit(1)
+        select(FollowUp.id)
+        .where(FollowUp.signal_id == signal_id, FollowUp.status.in_(states.OPEN_FOLLOW_UP_STATES))
+        .limit(1)
     )
     if still_open is None:
         signal = db_session.get_one(Signal, signal_id)

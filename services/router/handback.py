@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, aliased
 
 from services.router import choice
 from services.router.assign import return_to_queue
-from shared import workdays
+from shared import states, workdays
 from shared.db import Database
 from shared.models import Absence, FollowUp, FollowUpEvent, Handler, Signal
 
@@ -95,10 +95,10 @@ def stranded(session: Session, *, day: dt.date | None = None, signal_id: int | N
     other = aliased(FollowUp)
     started = exists().where(
         other.signal_id == Signal.id,
-        other.status.in_(choice.OPEN_STATES),
+        other.status.in_(states.OPEN_FOLLOW_UP_STATES),
         or_(
-            other.kind != "informal",
-            other.status != "open",
+            other.kind != states.FollowUpKind.informal,
+            other.status != states.FollowUpStatus.open,
             exists().where(FollowUpEvent.follow_up_id == other.id),
         ),
     )
@@ -107,9 +107,9 @@ def stranded(session: Session, *, day: dt.date | None = None, signal_id: int | N
         .join(FollowUp, FollowUp.signal_id == Signal.id)
         .where(
             Signal.handler_id.in_(away),
-            Signal.status != "dismissed",
-            FollowUp.kind == "informal",
-            FollowUp.status == "open",
+            Signal.status != states.SignalStatus.dismissed,
+            FollowUp.kind == states.FollowUpKind.informal,
+            FollowUp.status == states.FollowUpStatus.open,
             ~exists().where(FollowUpEvent.follow_up_id == FollowUp.id),
             ~started,
         )

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.router import explain, mailtexts, verdicts
-from shared import audit, outbox, workdays
+from shared import audit, outbox, states, workdays
 from shared.db import Database
 from shared.models import (
     Assignment,
@@ -167,14 +167,15 @@ def overdue(session: Session, *, now: dt.datetime, limit: int) -> list[FollowUp]
             select(FollowUp)
             .join(Signal, Signal.id == FollowUp.signal_id)
             .where(
-                Signal.status != "dismissed",  # not a complaint after all: nothing to chase
+                Signal.status != states.SignalStatus.dismissed,  # not a complaint after all: nothing to chase
                 # Escalated before its current deadline means before an extension (Awb 9:11): again.
                 or_(FollowUp.escalated_at.is_(None), FollowUp.escalated_at < FollowUp.due_at),
                 FollowUp.closed_at.is_(None),
                 FollowUp.due_at < now,
                 or_(
-                    (FollowUp.kind == "informal") & (FollowUp.status == "open"),
-                    FollowUp.kind == "formal",
+                    (FollowUp.kind == states.FollowUpKind.informal)
+                    & (FollowUp.status == states.FollowUpStatus.open),
+                    FollowUp.kind == states.FollowUpKind.formal,
                 ),
             )
             .order_by(FollowUp.due_at, FollowUp.id)

@@ -19,7 +19,7 @@ from shared import workdays
 from shared.config import OrganisationConfig, Routing
 from shared.models import Department, FollowUp, Message, Signal, utcnow
 from shared.pipeline import StageBase
-from shared.states import Stage, State
+from shared.states import FollowUpKind, Stage, State
 
 
 class RouteStage(StageBase):
@@ -54,7 +54,7 @@ class RouteStage(StageBase):
         session.add(
             FollowUp(
                 signal_id=signal.id,
-                kind="informal",
+                kind=FollowUpKind.informal,
                 due_at=workdays.add_working_days(utcnow(), department.followup_days),
             )
         )

@@ -20,6 +20,7 @@ from services.router import choice, explain, handback
 from services.router.assign import record_assignment
 from services.router.route import WAITING_RULE, own_words
 from services.router.verdicts import language_of
+from shared import states
 from shared.db import Database
 from shared.models import Department, Signal
 
@@ -29,7 +30,7 @@ BATCH = 200
 
 
 def _is_waiting() -> ColumnElement[bool]:
-    return and_(Signal.waiting_since.is_not(None), Signal.status != "dismissed")
+    return and_(Signal.waiting_since.is_not(None), Signal.status != states.SignalStatus.dismissed)
 
 
 def waiting_departments(session: Session) -> list[int]:

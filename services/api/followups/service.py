@@ -11,12 +11,11 @@ from sqlalchemy.orm import Session
 from services.api.followups.schemas import DueOut
 from services.api.signals import service as signal_service
 from services.router import followups
-from services.router.choice import OPEN_STATES
+from shared import states
 from shared.models import FollowUp, FollowUpEvent, Handler, Message, Signal, User, utcnow
 
 # Steps the forms offer; "contacted" comes from recording a contact, not from a button.
-STEPS = ("resolved", "formal", "not_a_complaint")
-CONTACT_KINDS = ("phone", "email", "visit")
+STEPS = states.CLOSED_FOLLOW_UP_STATES
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def timeline(*, db_session: Session, signal: Signal, user: User, now: dt.datetim
     entries = []
     for item in items:
         allowed = followups.TRANSITIONS.get(item.kind, {}).get(item.status, ())
-        is_open = item.status in OPEN_STATES
+        is_open = item.status in states.OPEN_FOLLOW_UP_STATES
         entries.append(
             TimelineEntry(
                 follow_up=item,
@@ -79,7 +78,7 @@ def timeline(*, db_session: Session, signal: Signal, user: User, now: dt.datetim
                 events=by_follow_up[item.id] if acting else [],
                 overdue=is_open and item.due_at < now,
                 steps=tuple(step for step in STEPS if step in allowed),
-                can_extend=item.kind == "formal" and is_open and not item.extended,
+                can_extend=item.kind == states.FollowUpKind.formal and is_open and not item.extended,
             )
         )
     return Timeline(entries=entries, may_act=acting)
@@ -95,7 +94,7 @@ def get_due(
 ) -> DuePage:
     """Open follow-ups (of one handler, or all), soonest due first, one page of them."""
     now = now or utcnow()
-    where = [FollowUp.status.in_(OPEN_STATES)]
+    where = [FollowUp.status.in_(states.OPEN_FOLLOW_UP_STATES)]
     if handler_id is not None:
         where.append(Signal.handler_id == handler_id)
     base = select(FollowUp).join(Signal, Signal.id == FollowUp.signal_id).where(*where)

@@ -18,6 +18,7 @@ from services.api.templates import render
 from services.api.users import Role
 from services.router import followups
 from services.router.exceptions import ExtensionRefused, InvalidTransition, NotFound
+from shared import states
 from shared.models import FollowUp, Handler, Signal, User
 
 _worker = require_role(Role.frontoffice, Role.handler)
@@ -27,6 +28,7 @@ FollowUpId = PathId
 Note = Annotated[str, Form(max_length=10_000)]
 Back = Annotated[str, Form(max_length=2000)]  # the signal page's own "back" target (the filtered queue)
 PER_PAGE = 50
+Status, Event = states.FollowUpStatus, states.EventKind
 # What the signal page may say after a form; anything else in the query string is ignored.
 DONE = ("contact", "note", "resolved", "formal", "not_a_complaint", "extended")
 ERRORS = ("contact_first", "not_now", "extended_once", "reason_needed", "closed")
@@ -67,16 +69,22 @@ def record_contact(
     """Record a call, email, visit or note; the first contact moves an open follow-up to contacted."""
     follow_up = _acted_on(session, follow_up_id, user)
     allowed = followups.TRANSITIONS.get(follow_up.kind, {}).get(follow_up.status, ())
-    if kind in service.CONTACT_KINDS and follow_up.status == "open" and "contacted" in allowed:
+    first_contact = kind in states.CONTACT_KINDS and follow_up.status == Status.open
+    if first_contact and Status.contacted in allowed:
         followups.transition(
-            db_session=session, follow_up=follow_up, to="contacted", kind=kind, note=note, actor=user.username
+            db_session=session,
+            follow_up=follow_up,
+            to=Status.contacted,
+            kind=kind,
+            note=note,
+            actor=user.username,
         )
     else:
         followups.add_event(
             db_session=session, follow_up=follow_up, kind=kind, note=note, actor=user.username
         )
     session.commit()
-    return _back(follow_up, back, done="note" if kind == "note" else "contact")
+    return _back(follow_up, back, done="note" if kind == Event.note else "contact")
 
 
 @pages.post("/followups/{follow_up_id}/transition", dependencies=WRITE)
@@ -92,11 +100,11 @@ def move_on(
     follow_up = _acted_on(session, follow_up_id, user)
     try:
         followups.transition(
-            db_session=session, follow_up=follow_up, to=to, kind="note", note=note, actor=user.username
+            db_session=session, follow_up=follow_up, to=to, kind=Event.note, note=note, actor=user.username
         )
     except InvalidTransition:
         session.rollback()
-        first_contact = to == "resolved" and follow_up.status == "open"
+        first_contact = to == Status.resolved and follow_up.status == Status.open
         return _back(follow_up, back, error="contact_first" if first_contact else "not_now")
     session.commit()
     return _back(follow_up, back, done=to)
@@ -125,7 +133,7 @@ def extend(
 
 def _due(session: Session, user: User, handler_id: int | None, page: int) -> service.DuePage | None:
     """Handlers get their own open follow-ups (None without a handler record); others choose or see all."""
-    if user.role not in followups.ANY_SIGNAL_ROLES:
+    if user.role not in states.ANY_SIGNAL_ROLES:
         own = service.handler_of(db_session=session, user=user)
         if own is None:
             return None
@@ -146,7 +154,7 @@ def due_page(
     page: PageNumber = 1,
 ) -> Response:
     """A handler's open follow-ups, soonest due first; front office and admins choose a handler or see all."""
-    sees_all = user.role in followups.ANY_SIGNAL_ROLES
+    sees_all = user.role in states.ANY_SIGNAL_ROLES
     due = _due(session, user, handler_id, page)
     handlers = (
         session.execute(select(Handler.id, Handler.name).order_by(Handler.name)).all() if sees_all else []
@@ -180,5 +188,5 @@ def signal_context(request: Request, *, db_session: Session, signal: Signal, use
         "timeline": service.timeline(db_session=db_session, signal=signal, user=user),
         "fu_done": done if done in DONE else None,
         "fu_error": error if error in ERRORS else None,
-        "contact_kinds": (*service.CONTACT_KINDS, "note"),
+        "contact_kinds": states.RECORDED_EVENT_KINDS,
     }

@@ -13,12 +13,10 @@ from services.api.insights.schemas import FirstContact, FlagRate, InsightsOut, S
 from services.api.ops import buckets
 from services.api.patterns.schemas import ContactOut, GroupOut
 from services.router import patterns
-from services.router.choice import OPEN_STATES
-from shared import workdays
+from shared import states, workdays
 from shared.models import Classification, Department, FollowUp, FollowUpEvent, Message, Signal, utcnow
 
 WEEKS = 12
-CONTACT_KINDS = ("phone", "email", "visit")
 # Office hours in which the informal first contact is expected (Amsterdam time).
 OFFICE_START = dt.time(9, 0)
 OFFICE_END = workdays.END_OF_DAY
@@ -108,21 +106,21 @@ def first_contact(*, db_session: Session, since: dt.datetime) -> FirstContact:
         select(Signal.created_at, func.min(FollowUpEvent.created_at))
         .join(FollowUp, FollowUp.signal_id == Signal.id)
         .join(FollowUpEvent, FollowUpEvent.follow_up_id == FollowUp.id)
-        .where(Signal.created_at >= since, FollowUpEvent.kind.in_(CONTACT_KINDS))
+        .where(Signal.created_at >= since, FollowUpEvent.kind.in_(states.CONTACT_KINDS))
         .group_by(Signal.id, Signal.created_at)
     ).all()
     hours = sorted(working_hours(created, contacted) for created, contacted in rows)
     contacted_ids = (
         select(FollowUp.signal_id)
         .join(FollowUpEvent, FollowUpEvent.follow_up_id == FollowUp.id)
-        .where(FollowUpEvent.kind.in_(CONTACT_KINDS))
+        .where(FollowUpEvent.kind.in_(states.CONTACT_KINDS))
     )
     waiting = db_session.scalar(
         select(func.count(func.distinct(Signal.id)))
         .join(FollowUp, FollowUp.signal_id == Signal.id)
         .where(
             Signal.created_at >= since,
-            FollowUp.status.in_(OPEN_STATES),
+            FollowUp.status.in_(states.OPEN_FOLLOW_UP_STATES),
             Signal.id.not_in(contacted_ids),
         )
     )

@@ -11,8 +11,8 @@ from services.api.routing import schemas
 from services.router import choice
 from services.router.assign import return_to_queue
 from services.router.changes import apply_changes, audit
-from services.router.choice import OPEN_STATES
 from services.router.exceptions import Conflict, NotFound
+from shared import states
 from shared.models import Absence, Assignment, Department, FollowUp, Handler, RoutingRule, Signal, User
 
 T = TypeVar("T")
@@ -178,7 +178,9 @@ def update_handler(
 
 def _requeue_open_signals(db_session: Session, handler: Handler, *, actor: str) -> None:
     """A deactivated handler's open signals go back to their departments' queues, never left lying."""
-    still_open = select(FollowUp.id).where(FollowUp.signal_id == Signal.id, FollowUp.status.in_(OPEN_STATES))
+    still_open = select(FollowUp.id).where(
+        FollowUp.signal_id == Signal.id, FollowUp.status.in_(states.OPEN_FOLLOW_UP_STATES)
+    )
     held = db_session.scalars(
         select(Signal).where(Signal.handler_id == handler.id, still_open.exists())
     ).all()

@@ -20,7 +20,7 @@ from services.api.signals.schemas import (
     Verdict,
 )
 from services.router import patterns, verdicts
-from shared import audit
+from shared import audit, states
 from shared.models import (
     Assignment,
     Attachment,
@@ -33,7 +33,7 @@ from shared.models import (
     User,
 )
 
-STATUS_FOR = {"confirm": "confirmed", "dismiss": "dismissed"}
+STATUS_FOR = {"confirm": states.SignalStatus.confirmed, "dismiss": states.SignalStatus.dismissed}
 
 
 class SignalNotFound(LookupError):

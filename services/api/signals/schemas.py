@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field, field_validator
 from services.api.bodies import Checked
 from services.api.deps import MAX_ID
 from services.router import explain
+from shared import states
 
 SortKey = Literal["newest", "oldest", "score", "due"]
 Verdict = Literal["confirm", "dismiss"]
-STATUSES = ("new", "confirmed", "dismissed")
+STATUSES = tuple(states.SignalStatus)
 BANDS = ("high", "possible")
 CHANNELS = ("email", "webform", "social", "webhook")
 

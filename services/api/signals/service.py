@@ -12,12 +12,10 @@ from sqlalchemy.orm import Session
 from services.api.signals.schemas import SignalFilter, SignalPage, SignalRead
 from services.api.users import Role
 from services.router.exceptions import NotYours
+from shared import states
 from shared.models import Department, FollowUp, Handler, Message, Signal, User
 from shared.models.routing import handler_departments
 
-OPEN_FOLLOW_UP = ("open", "contacted")
-# Who acts on any signal; a handler acts only within their own departments (check_may_act).
-ANY_SIGNAL_ROLES = (Role.frontoffice.value, Role.admin.value)
 _WORD = re.compile(r"[^\s]+")
 _TOKEN = re.compile(r"\w+")
 # The same expression as the index ix_messages_search (shared.models.messages), so PostgreSQL uses it.
@@ -31,7 +29,7 @@ def _due_dates() -> Any:
     """Each signal's earliest open follow-up deadline, as a subquery to join."""
     return (
         select(FollowUp.signal_id, func.min(FollowUp.due_at).label("due_at"))
-        .where(FollowUp.status.in_(OPEN_FOLLOW_UP))
+        .where(FollowUp.status.in_(states.OPEN_FOLLOW_UP_STATES))
         .group_by(FollowUp.signal_id)
         .subquery()
     )
@@ -104,7 +102,7 @@ def status_counts(*, db_session: Session, filters: SignalFilter) -> dict[str, in
         with_status=False,
     ).group_by(Signal.status)
     counts = {status: n for status, n in db_session.execute(query).all()}
-    return {"new": 0, "confirmed": 0, "dismissed": 0, **counts}
+    return {status.value: 0 for status in states.SignalStatus} | counts
 
 
 def get_page(*, db_session: Session, filters: SignalFilter) -> SignalPage:
@@ -147,7 +145,7 @@ def _open_due_dates(db_session: Session, signal_ids: list[int]) -> dict[int, dt.
         return {}
     rows = db_session.execute(
         select(FollowUp.signal_id, func.min(FollowUp.due_at))
-        .where(FollowUp.signal_id.in_(signal_ids), FollowUp.status.in_(OPEN_FOLLOW_UP))
+        .where(FollowUp.signal_id.in_(signal_ids), FollowUp.status.in_(states.OPEN_FOLLOW_UP_STATES))
         .group_by(FollowUp.signal_id)
     ).all()
     return {signal_id: due_at for signal_id, due_at in rows}
@@ -197,7 +195,8 @@ def may_act(*, db_session: Session, signal: Signal, user: User) -> bool:
     front office and admins, and for a handler only on signals of their own departments (or
     assigned to them), so nobody writes training labels or notes for another department.
     """
-    if user.role in ANY_SIGNAL_ROLES:
+    # A handler acts only within their own departments (check_may_act).
+    if user.role in states.ANY_SIGNAL_ROLES:
         return True
     if user.role != Role.handler.value:
         return False
