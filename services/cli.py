@@ -256,11 +256,7 @@ def user_add(
         raise SignaalError(
             f"Unknown role {role!r}; choose one of: {', '.join(r.value for r in users.Role)}."
         ) from None
-    password = (
-        sys.stdin.readline().rstrip("\n")
-        if password_stdin
-        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    )
+    password = _read_password(from_stdin=password_stdin, prompt="Password")
     context = runtime.bootstrap()
     try:
         with context.database.transaction() as session:
@@ -268,6 +264,13 @@ def user_add(
     except ValueError as exc:
         raise SignaalError(f"Cannot create user: {exc}.") from None
     typer.echo(f"User {name} ({user_role.value}) created.")
+
+
+def _read_password(*, from_stdin: bool, prompt: str) -> str:
+    """One line of standard input (scripts), or typed twice at a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
 
 
 @user_app.command("password")
@@ -279,11 +282,7 @@ def user_password(
     from services import runtime
     from services.api import users
 
-    password = (
-        sys.stdin.readline().rstrip("\n")
-        if password_stdin
-        else typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    )
+    password = _read_password(from_stdin=password_stdin, prompt="New password")
     context = runtime.bootstrap()
     try:
         with context.database.transaction() as session:

@@ -286,3 +286,22 @@ def running(
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def flags(server: Dovecot, folder: str = "INBOX") -> list[tuple[bytes, ...]]:
+    """The IMAP flags of every message in `folder`, read without changing them."""
+    client = server.client()
+    try:
+        client.select_folder(folder, readonly=True)
+        return [f[b"FLAGS"] for f in client.fetch(client.search(), ["FLAGS"]).values()]
+    finally:
+        client.logout()
+
+
+def folder_size(server: Dovecot, folder: str) -> int:
+    """How many messages `folder` holds."""
+    client = server.client()
+    try:
+        return int(client.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"])
+    finally:
+        client.logout()

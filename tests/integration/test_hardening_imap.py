@@ -18,7 +18,7 @@ from shared import migrate
 from shared.db import Database
 from shared.models import Message
 from tests import dovecot, processes
-from tests.dovecot import MakeImapConnector
+from tests.dovecot import MakeImapConnector, flags, folder_size
 from tests.dovecot import complaint as mail
 
 NAME = "mailbox-test"
@@ -27,23 +27,6 @@ NAME = "mailbox-test"
 def count(database: Database) -> int:
     with database.session() as session:
         return session.scalar(select(func.count()).select_from(Message).where(Message.source == NAME)) or 0
-
-
-def flags(imap_server: dovecot.Dovecot, folder: str = "INBOX") -> list[tuple[bytes, ...]]:
-    client = imap_server.client()
-    try:
-        client.select_folder(folder, readonly=True)
-        return [f[b"FLAGS"] for f in client.fetch(client.search(), ["FLAGS"]).values()]
-    finally:
-        client.logout()
-
-
-def folder_size(imap_server: dovecot.Dovecot, folder: str) -> int:
-    client = imap_server.client()
-    try:
-        return int(client.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"])
-    finally:
-        client.logout()
 
 
 def move_all(imap_server: dovecot.Dovecot, source: str, target: str) -> None:

@@ -18,7 +18,7 @@ from shared.db import Database
 from shared.models import ConnectorCursor, ConnectorHealth, Message
 from shared.states import State
 from tests import dovecot
-from tests.dovecot import MakeImapConnector
+from tests.dovecot import MakeImapConnector, flags, folder_size
 from tests.dovecot import complaint as mail
 from tests.processes import wait_until
 
@@ -44,23 +44,6 @@ def health(database: Database) -> ConnectorHealth:
     with database.session() as session:
         row = session.scalars(select(ConnectorHealth).where(ConnectorHealth.connector == NAME)).one()
     return row
-
-
-def flags(imap_server: dovecot.Dovecot, folder: str = "INBOX") -> list[tuple[bytes, ...]]:
-    client = imap_server.client()
-    try:
-        client.select_folder(folder, readonly=True)
-        return [f[b"FLAGS"] for f in client.fetch(client.search(), ["FLAGS"]).values()]
-    finally:
-        client.logout()
-
-
-def folder_size(imap_server: dovecot.Dovecot, folder: str) -> int:
-    client = imap_server.client()
-    try:
-        return int(client.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"])
-    finally:
-        client.logout()
 
 
 @pytest.mark.slow
