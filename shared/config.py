@@ -82,7 +82,7 @@ class RuleConditions(Strict):
     regex: str | None = Field(default=None, max_length=REGEX_MAX_PATTERN)
     sender: list[str] | None = None
     sender_domain: list[str] | None = None
-    band: list[Literal["high", "possible", "none"]] | None = None
+    band: list[Literal["high", "possible", "none", "unreadable"]] | None = None
 
     @field_validator("regex")
     @classmethod

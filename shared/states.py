@@ -37,6 +37,15 @@ STAGE_INPUT: dict[Stage, State] = {
 # are exactly these.
 
 
+class Band(StrEnum):
+    """How sure the classifier is; staff see each band's meaning in the queue's legend."""
+
+    high = "high"  # dissatisfaction is clear: at the model's high-precision operating point
+    possible = "possible"  # above the threshold: likely dissatisfied, a person decides
+    none = "none"  # below the threshold: not flagged
+    unreadable = "unreadable"  # not readable language (wrong charset, binary, noise): a person looks
+
+
 class SignalStatus(StrEnum):
     """The status of a Signal: the staff's verdict on whether it is a complaint."""
 

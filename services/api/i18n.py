@@ -120,6 +120,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "band.high": ("hoog", "high"),
     "band.possible": ("mogelijk", "possible"),
     "band.none": ("geen", "none"),
+    "band.unreadable": ("onleesbaar", "unreadable"),
+    "band.legend": ("Wat de banden betekenen", "What the bands mean"),
+    "band.legend.high": (
+        "hoog: de ontevredenheid is duidelijk; bij deze score was bijna elk gemarkeerd bericht een klacht",
+        "high: the dissatisfaction is clear; at this score nearly every flagged message was a complaint",
+    ),
+    "band.legend.possible": (
+        "mogelijk: waarschijnlijk ontevreden; lees het bericht en beslis zelf (bevestigen of afwijzen)",
+        "possible: likely dissatisfied; read the message and decide (confirm or dismiss)",
+    ),
+    "band.legend.unreadable": (
+        "onleesbaar: geen leesbare tekst (verkeerde tekenset, willekeurige tekens); bekijk het bericht zelf",
+        "unreadable: no readable text (wrong character set, random characters); look at the message yourself",
+    ),
     "channel.email": ("e-mail", "email"),
     "channel.webform": ("webformulier", "web form"),
     "channel.social": ("sociale media", "social media"),

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from services.classifier import data, evaluate, registry, train
+from services.classifier import data, evaluate, registry, train, wrappers
 from services.classifier.encoder import EncoderSpec
 from services.classifier.exceptions import TrainingDataError
 from services.classifier.finetune import FinetuneConfig
@@ -87,7 +87,7 @@ def cross_validate(
     """
     data.require_both_classes(examples)
     config = training_config(settings, folds=folds, progress=progress, finetune_epochs=finetune_epochs)
-    texts = [e.text for e in examples]
+    texts = wrappers.own_words([e.text for e in examples])
     y = np.array([e.label for e in examples])
     if config.finetune is not None:
         full, _ = train.out_of_fold(texts, None, y, config)

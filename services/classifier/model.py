@@ -1,6 +1,9 @@
 """The trained classifier: load a model folder, score texts, explain, detect language, hint departments.
 
 Scoring one batch:
+0. each text loses what its writer did not write for it (wrappers.py: greeting, sign-off,
+   signature, disclaimer, quoted and forwarded mail); text that is not readable language
+   (readable.py) gets the band `unreadable` instead of a score-based flag;
 1. texts seen before (same sha256) come from a small in-process cache;
 2. each text is cut into sentence windows (chunks.py), and one n-gram pass reads them all;
 3. a cheap first pass (n-gram head only, no encoder) settles messages it is very sure
@@ -24,10 +27,11 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from services.classifier import artefact, chunks, explain, hints, language
+from services.classifier import artefact, chunks, explain, hints, language, readable, wrappers
 from services.classifier.encoder import Encoder, EncoderSpec, OnnxEncoder, TorchEncoder
 from services.classifier.exceptions import ModelArtefactError
 from services.classifier.features import NgramConfig, Ngrams
+from shared.states import Band
 
 CACHE_SIZE = 4096
 
@@ -36,7 +40,7 @@ CACHE_SIZE = 4096
 class Verdict:
     probability: float
     flagged: bool
-    band: str  # high, possible, none
+    band: str  # high, possible, none, unreadable
     threshold: float
     model_version: str
     language: str | None = None
@@ -98,6 +102,11 @@ class Classifier:
         self.embedding_mean = arrays["embedding_mean"].astype(np.float32)
         self.threshold = float(manifest["threshold"])
         self.high_threshold = float(manifest["high_threshold"])
+        # Thresholds per language (chosen on the independent calibration part); others use the global one.
+        self.operating_points: dict[str, tuple[float, float]] = {
+            code: (float(point["threshold"]), float(point["high_threshold"]))
+            for code, point in (manifest.get("operating_points") or {}).items()
+        }
         self.first_pass_cutoff: float | None = (manifest.get("first_pass") or {}).get("cutoff")
         self.max_encoded_windows = int(
             (manifest.get("long_texts") or {}).get("max_encoded_windows", chunks.MAX_ENCODED_WINDOWS)
@@ -131,41 +140,64 @@ class Classifier:
         batch_size: int = 64,
         explain_all: bool = False,
     ) -> list[Verdict]:
-        """One verdict per text; `threshold` overrides the model's (per organisation)."""
-        cut = self.threshold if threshold is None else float(threshold)
-        high = max(self.high_threshold, cut)
-        scored = self.probabilities(texts, threshold=cut, batch_size=batch_size)
-        explained = [i for i, r in enumerate(scored) if explain_all or r.probability >= cut]
-        rows = (
-            self.ngrams.transform([scored[i].window.of(texts[i]) for i in explained]) if explained else None
-        )
+        """One verdict per text; `threshold` overrides the model's (per organisation, all languages)."""
+        views = [wrappers.own_text(text) for text in texts]
+        own = [view.text for view in views]
+        languages = [language.detect(text) for text in own]
+        points = [self.operating_point(code, threshold) for code in languages]
+        scored = self._probabilities(own, threshold=min(cut for cut, _ in points), batch_size=batch_size)
+        garbled = [readable.unreadable(text) for text in own]
+        explained = [
+            i
+            for i, r in enumerate(scored)
+            if not garbled[i] and (explain_all or r.probability >= points[i][0])
+        ]
+        rows = self.ngrams.transform([scored[i].window.of(own[i]) for i in explained]) if explained else None
         row_of = {i: n for n, i in enumerate(explained)}
         verdicts = []
-        for i, (text, result) in enumerate(zip(texts, scored, strict=True)):
-            flagged = result.probability >= cut
+        for i, result in enumerate(scored):
+            cut, high = points[i]
+            flagged = garbled[i] or result.probability >= cut
+            band = Band.high if result.probability >= high else Band.possible if flagged else Band.none
             verdict = Verdict(
                 probability=result.probability,
                 flagged=flagged,
-                band="high" if result.probability >= high else "possible" if flagged else "none",
+                band=Band.unreadable if garbled[i] else band,
                 threshold=cut,
                 model_version=self.version,
-                language=language.detect(text),
+                language=None if garbled[i] else languages[i],
                 settled_by_first_pass=result.first_pass,
             )
             if i in row_of and rows is not None:
-                verdict.phrases = explain.phrases(
-                    text, result.window.start, result.window.end, self.ngrams, self.coef, rows[row_of[i]]
+                found = explain.phrases(
+                    own[i], result.window.start, result.window.end, self.ngrams, self.coef, rows[row_of[i]]
                 )
+                verdict.phrases = _in_original(found, views[i], texts[i])
             verdicts.append(verdict)
         if departments:
-            for verdict, ranked in zip(verdicts, self._hints(texts, scored, departments), strict=True):
+            for verdict, ranked in zip(verdicts, self._hints(own, scored, departments), strict=True):
                 verdict.department_hints = ranked
         return verdicts
+
+    def operating_point(self, code: str | None, threshold: float | None = None) -> tuple[float, float]:
+        """(threshold, high threshold) for a language; an organisation's own threshold wins."""
+        cut, high = self.operating_points.get(code or "", (self.threshold, self.high_threshold))
+        if threshold is not None:
+            cut = float(threshold)
+        return cut, max(high, cut)
 
     def probabilities(
         self, texts: Sequence[str], *, threshold: float | None = None, batch_size: int = 64
     ) -> list[_Scored]:
-        """Score per text (cached by text hash), without explanations."""
+        """Score per text (its own words, cached by their hash), without explanations."""
+        own = [wrappers.own_text(text).text for text in texts]
+        if threshold is None and self.operating_points:
+            threshold = min(self.threshold, *(cut for cut, _ in self.operating_points.values()))
+        return self._probabilities(own, threshold=threshold, batch_size=batch_size)
+
+    def _probabilities(
+        self, texts: Sequence[str], *, threshold: float | None = None, batch_size: int = 64
+    ) -> list[_Scored]:
         keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
         todo = sorted(
             {k: i for i, k in enumerate(keys) if k not in self._cache}.items(), key=lambda kv: kv[1]
@@ -260,7 +292,8 @@ class Classifier:
         """Department hints for texts (scores come from the cache when the texts were just scored)."""
         if not departments or not texts:
             return [[] for _ in texts]
-        return self._hints(texts, self.probabilities(texts), departments)
+        own = [wrappers.own_text(text).text for text in texts]
+        return self._hints(own, self._probabilities(own), departments)
 
     def _hints(
         self, texts: Sequence[str], scored: Sequence[_Scored], departments: Sequence[hints.DepartmentText]
@@ -299,6 +332,19 @@ def _open_encoder(
             model.file(encoder["file"]), model.file(encoder["tokenizer"]), spec, threads=threads
         )
     return TorchEncoder(spec, threads=threads, allow_download=allow_download)
+
+
+def _in_original(
+    phrases: list[dict[str, object]], view: wrappers.View, original: str
+) -> list[dict[str, object]]:
+    """Phrase offsets from the scored own words, moved to the same words in the original text."""
+    if not view.stripped:
+        return phrases
+    moved = []
+    for phrase in phrases:
+        start, end = view.to_original(int(phrase["start"]), int(phrase["end"]))  # type: ignore[call-overload]
+        moved.append({**phrase, "start": start, "end": end, "text": original[start:end]})
+    return moved
 
 
 def _sigmoid(x: np.ndarray | sparse.spmatrix) -> np.ndarray:

@@ -24,7 +24,7 @@ from services.classifier.model import Classifier, Verdict
 from shared.models import Classification, Department, Message
 from shared.pipeline import StageBase
 from shared.settings import Settings, get_settings
-from shared.states import Stage, State
+from shared.states import Band, Stage, State
 
 log = structlog.get_logger(__name__)
 
@@ -102,7 +102,7 @@ class ClassifyStage(StageBase):
             return self._record_interim(session, message, prepared)
         verdict: Verdict = prepared
         hints: list[dict[str, object]] = []
-        if verdict.flagged:  # only signals are routed, so only they need hints
+        if verdict.flagged and verdict.band != Band.unreadable:  # only readable signals need hints
             departments = self._department_texts(session)
             hints = self.classifier().hints_for([_scored_text(message)], departments)[0]
         message.language = verdict.language

@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
-from services.classifier import artefact, card, chunks, evaluate
+from services.classifier import artefact, card, chunks, evaluate, wrappers
 from services.classifier.data import Example, require_both_classes
 from services.classifier.encoder import EncoderSpec, OnnxEncoder, TorchEncoder
 from services.classifier.features import NgramConfig, Ngrams
@@ -273,7 +273,7 @@ def train(
     config = config or TrainConfig()
     require_both_classes(examples)
     version = version or f"signaal-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
-    texts = [e.text for e in examples]
+    texts = wrappers.own_words([e.text for e in examples])  # the words scoring reads (model.py)
     y = np.array([e.label for e in examples])
     weights = np.array([e.weight for e in examples], dtype=np.float64)
     # Fine-tuning tunes copies of one published encoder: loaded once for the model and every fold.

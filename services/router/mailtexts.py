@@ -19,7 +19,7 @@ PHRASES = 3  # at most this many flagged phrases per mail
 PHRASE_CHARS = 80
 
 CHANNELS = {"email": "e-mail", "webform": "webformulier", "social": "sociale media", "webhook": "koppeling"}
-BANDS = {"high": "hoog", "possible": "mogelijk", "none": "laag"}
+BANDS = {"high": "hoog", "possible": "mogelijk", "none": "laag", "unreadable": "onleesbaar"}
 KINDS = {"informal": "persoonlijk contact (informele afhandeling)", "formal": "formele klachtbehandeling"}
 WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 FOOTER = "Dit bericht is automatisch verstuurd door Signaal; u kunt er niet op antwoorden."

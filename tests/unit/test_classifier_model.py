@@ -110,3 +110,55 @@ def test_a_texts_features_do_not_depend_on_the_texts_beside_it(classifier: Class
     alone = classifier.encoder.encode([text])[0]
     beside_others = classifier.encoder.encode([NEUTRAL[1], text, COMPLAINTS[1] * 5])[1]
     assert np.array_equal(alone, beside_others)
+
+
+WRAPPED_COMPLAINT = (
+    "Geachte heer/mevrouw,\n\nDit is de derde keer dat ik bel en nog steeds geen antwoord. Onacceptabel.\n\n"
+    "Met vriendelijke groet,\nJan Jansen\nKerkstraat 12\n06-12345678\n\n"
+    "Dit bericht is uitsluitend bestemd voor de geadresseerde. Aan dit bericht kunnen geen rechten "
+    "worden ontleend.\n\nOp 3 mrt. 2026 om 10:12 schreef Gemeente <info@example.nl>:\n"
+    "> Wij hebben uw vraag ontvangen.\n"
+)
+
+
+def test_phrases_of_a_wrapped_email_point_into_the_original_text(classifier: Classifier) -> None:
+    verdict = classifier.score([WRAPPED_COMPLAINT])[0]
+    assert verdict.flagged and verdict.phrases
+    for phrase in verdict.phrases:
+        assert WRAPPED_COMPLAINT[phrase["start"] : phrase["end"]] == phrase["text"]
+    assert any("derde keer" in str(p["text"]) for p in verdict.phrases)
+
+
+def test_wrappers_do_not_move_the_score(classifier: Classifier) -> None:
+    bare = "Dit is de derde keer dat ik bel en nog steeds geen antwoord. Onacceptabel."
+    wrapped, plain = classifier.score([WRAPPED_COMPLAINT, bare])
+    assert wrapped.probability == pytest.approx(plain.probability)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "asdkjh qwpeoiru zxmcnvb lkjhasd poiuqwe mnbzxcv qwrtplkj",
+        "Ð\x97Ð´Ñ\x80Ð°Ð²Ñ\x81Ñ\x82Ð²Ñ\x83Ð¹Ñ\x82Ðµ, Ñ\x83 Ð¼ÐµÐ½Ñ\x8f Ð²Ð¾Ð¿Ñ\x80Ð¾Ñ\x81",
+        bytes(range(32, 256)).decode("latin-1") * 3,
+    ],
+)
+def test_unreadable_text_gets_its_own_band_and_is_never_high(classifier: Classifier, text: str) -> None:
+    verdict = classifier.score([text])[0]
+    assert verdict.band == "unreadable"
+    assert verdict.flagged  # a person looks at it in the front office's queue
+    assert verdict.phrases == [] and verdict.language is None
+
+
+def test_an_operating_point_per_language_is_used_when_the_model_has_one(classifier: Classifier) -> None:
+    text = "Wat zijn de openingstijden van het stadskantoor?"
+    original = dict(classifier.operating_points)
+    try:
+        classifier.operating_points = {"nl": (0.0001, 0.9999)}
+        dutch = classifier.score([text])[0]
+        assert dutch.threshold == pytest.approx(0.0001) and dutch.flagged and dutch.band == "possible"
+        english = classifier.score(["What are the opening hours of the city office?"])[0]
+        assert english.threshold == pytest.approx(classifier.threshold)
+        assert classifier.score([text], threshold=0.99)[0].threshold == pytest.approx(0.99)
+    finally:
+        classifier.operating_points = original

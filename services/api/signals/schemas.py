@@ -16,7 +16,7 @@ from shared import states
 SortKey = Literal["newest", "oldest", "score", "due"]
 Verdict = Literal["confirm", "dismiss"]
 STATUSES = tuple(states.SignalStatus)
-BANDS = ("high", "possible")
+BANDS = ("high", "possible", "unreadable")
 CHANNELS = ("email", "webform", "social", "webhook")
 
 
@@ -24,7 +24,7 @@ class SignalFilter(Checked):
     """The queue's filters, shared by the page and `GET /api/v1/signals` (no NUL: `q` goes to SQL)."""
 
     status: Literal["new", "confirmed", "dismissed"] | None = None
-    band: Literal["high", "possible"] | None = None
+    band: Literal["high", "possible", "unreadable"] | None = None
     channel: str | None = Field(default=None, max_length=32)
     language: str | None = Field(default=None, max_length=8)
     department_id: int | None = Field(default=None, ge=1, le=MAX_ID)
