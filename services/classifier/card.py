@@ -101,6 +101,7 @@ def render(manifest: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---:|",
         _row(f"training rows, {cv.get('folds', '?')}-fold CV (out of fold)", cv),
     ]
+    lines += _independent(manifest)
     heldout = metrics.get("heldout")
     if heldout:
         lines.append(_row("**held-out split**", heldout))
@@ -109,6 +110,42 @@ def render(manifest: dict[str, Any]) -> str:
                 lines.append(_row(f"held-out, {column} = {value}", numbers))
     lines += ["", LIMITATIONS]
     return "\n".join(lines)
+
+
+ENGLISH_COLUMNS = ("part", "messages", "complaints", "precision", "recall", "AP", "P@R≥0.95")
+
+
+def _independent(manifest: dict[str, Any]) -> list[str]:
+    """Operating points per language and the figures on the independent set's test part."""
+    from services.classifier import register
+
+    lines: list[str] = []
+    points = manifest.get("operating_points") or {}
+    if points:
+        lines += [
+            "",
+            "**Operating points per language**, chosen on the calibration part of the independent set",
+            "",
+        ]
+        lines += [
+            f"- `{code}`: flag from {p['threshold']:.4f} (recall ≥ {p['recall_target']} on {p['n']} "
+            f"calibration messages), `high` from {p['high_threshold']:.4f} "
+            f"(precision ≥ {p['high_precision']})"
+            for code, p in points.items()
+        ]
+    test = (manifest.get("metrics") or {}).get("independent_test")
+    if test:
+        lines += [
+            "",
+            "**Independent test part** (`data/eval/`, written by writers who never saw the training data; "
+            "never used to choose anything). AP and P@R≥0.95 do not depend on the threshold.",
+            "",
+            *register.metrics_table(test, columns=ENGLISH_COLUMNS, everything="all"),
+            "",
+            "At the stored threshold on the generator's own held-out split (below) the figures look better, "
+            "because that split comes from the same generator as the training rows.",
+        ]
+    return lines
 
 
 def _tuning(finetune: dict[str, Any] | None) -> str:

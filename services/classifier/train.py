@@ -28,6 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
 from services.classifier import artefact, card, chunks, evaluate, wrappers
+from services.classifier import calibration as calibration_points
 from services.classifier.data import Example, require_both_classes
 from services.classifier.encoder import EncoderSpec, OnnxEncoder, TorchEncoder
 from services.classifier.features import NgramConfig, Ngrams
@@ -45,6 +46,7 @@ class TrainConfig:
     ngrams: NgramConfig = field(default_factory=NgramConfig)
     C: float = 16.0  # seed train split, 5-fold CV macro-F1: C=1 0.871, 16 0.908, 64 0.901
     recall_target: float = 0.97  # OOF target; margin so held-out recall stays ≥ 0.95
+    calibration_recall_target: float = 0.95  # per language, on the independent calibration part
     high_precision: float = 0.90
     first_pass_max_recall_loss: float = 0.005
     folds: int = 5
@@ -264,12 +266,18 @@ def train(
     out: Path,
     *,
     heldout: Sequence[Example] = (),
+    calibration: Sequence[Example] = (),
+    independent_test: Sequence[Example] = (),
     config: TrainConfig | None = None,
     version: str | None = None,
     reuse_encoder_from: Path | None = None,
     note: str = "",
 ) -> artefact.Artefact:
-    """Train on `examples`, verify on `heldout`, and write the model folder `out`."""
+    """Train on `examples` and write the model folder `out`.
+
+    Operating points per language are chosen on `calibration` (the independent set's
+    calibration part); `heldout` and `independent_test` are only measured and reported.
+    """
     config = config or TrainConfig()
     require_both_classes(examples)
     version = version or f"signaal-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
@@ -317,7 +325,7 @@ def train(
         },
         "ngrams": config.ngrams.to_json(),
         "head": {"kind": "logistic-regression", "C": config.C, "class_weight": "balanced"},
-        "threshold": round(threshold, 6),
+        "threshold": math.floor(threshold * 1e6) / 1e6,  # rounding up could lose a complaint
         "high_threshold": round(high, 6),
         "recall_target": config.recall_target,
         "first_pass": {"cutoff": None if cutoff is None else round(cutoff, 6)},
@@ -332,13 +340,34 @@ def train(
         "extra_files": [ENCODER_FILE, TOKENIZER_FILE],
     }
     saved = artefact.save(out, manifest, arrays)
-    if heldout:
+    if heldout or calibration or independent_test:
         from services.classifier.model import Classifier
 
         classifier = Classifier(saved, threads=config.threads)
-        report = evaluate.evaluate(classifier, heldout, progress=config.progress)
-        manifest = {**saved.manifest, "metrics": {**metrics, "heldout": report}}
-        manifest["extra_files"] = [ENCODER_FILE, TOKENIZER_FILE]
+        if calibration:
+            scores = evaluate.score_examples(classifier, calibration, progress=config.progress)
+            manifest["operating_points"] = calibration_points.operating_points(
+                calibration,
+                scores,
+                recall_target=config.calibration_recall_target,
+                high_precision=config.high_precision,
+            )
+            classifier = Classifier(artefact.save(out, manifest, arrays), threads=config.threads)
+            metrics["calibration"] = measured(classifier, calibration, progress=config.progress)
+        if independent_test:
+            metrics["independent_test"] = measured(classifier, independent_test, progress=config.progress)
+        if heldout:
+            metrics["heldout"] = evaluate.evaluate(classifier, heldout, progress=config.progress)
+        manifest["metrics"] = metrics
         saved = artefact.save(out, manifest, arrays)
     card.write(out, saved.manifest)
     return saved
+
+
+def measured(classifier: Any, examples: Sequence[Example], *, progress: bool = True) -> dict[str, Any]:
+    """How the classifier does on `examples` as the stage decides (operating point per language)."""
+    verdicts = []
+    for start in tqdm(range(0, len(examples), 64), desc="measuring", disable=not progress, leave=False):
+        verdicts += classifier.score([e.text for e in examples[start : start + 64]])
+    scores = np.array([v.probability for v in verdicts])
+    return calibration_points.report(examples, [v.flagged for v in verdicts], scores)

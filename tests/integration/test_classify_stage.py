@@ -144,4 +144,4 @@ def test_feedback_retraining_changes_a_decision_it_was_taught(
             assert versions[result["version"]].active
             assert session.scalars(select(AuditEntry).where(AuditEntry.action == "model.activate")).one()
         else:
-            assert result["recall_after"] < result["recall_before"]
+            assert result["reason"]  # held-out recall, or recall/precision on the calibration part, dropped
