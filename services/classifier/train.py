@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import shutil
 import tempfile
 from collections.abc import Sequence
