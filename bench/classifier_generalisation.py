@@ -81,7 +81,8 @@ def group_numbers(y: np.ndarray, p: np.ndarray, flagged: np.ndarray) -> dict[str
 def report(rows: list[dict[str, str]], verdicts: list[Any]) -> dict[str, Any]:
     y = np.array([int(r["label"]) for r in rows])
     p = np.array([v.probability for v in verdicts])
-    flagged = np.array([v.flagged for v in verdicts])
+    # Complaint flags: unreadable text goes to a person too, but is reported apart (garbled, below).
+    flagged = np.array([v.flagged and v.band != "unreadable" for v in verdicts])
     result: dict[str, Any] = {"all": group_numbers(y, p, flagged)}
     for column in ("language", "channel", "kind", "writer"):
         values = np.array([r[column] for r in rows])
@@ -150,7 +151,7 @@ def plot(rows: list[dict[str, str]], verdicts: list[Any], out: Path, title: str)
             continue
         y = np.array([label for label, _ in chosen])
         p = np.array([v.probability for _, v in chosen])
-        flagged = np.array([v.flagged for _, v in chosen])
+        flagged = np.array([v.flagged and v.band != "unreadable" for _, v in chosen])
         precision, recall, _ = precision_recall_curve(y, p)
         axes.plot(recall, precision, color=colour, label=f"{lang} (n={len(y)})")
         tp = (flagged & (y == 1)).sum()

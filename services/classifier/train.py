@@ -34,6 +34,7 @@ from services.classifier.data import Example, require_both_classes
 from services.classifier.encoder import EncoderSpec, OnnxEncoder, TorchEncoder
 from services.classifier.features import NgramConfig, Ngrams
 from services.classifier.finetune import FinetuneConfig, finetuned
+from shared.states import Band
 
 EMBEDDING_CACHE = Path("var/cache/embeddings")
 ENCODER_FILE = "encoder.onnx"
@@ -371,4 +372,8 @@ def measured(classifier: Any, examples: Sequence[Example], *, progress: bool = T
     for start in tqdm(range(0, len(examples), 64), desc="measuring", disable=not progress, leave=False):
         verdicts += classifier.score([e.text for e in examples[start : start + 64]])
     scores = np.array([v.probability for v in verdicts])
-    return calibration_points.report(examples, [v.flagged for v in verdicts], scores)
+    # Precision is about complaint flags; unreadable text goes to a person too, and is counted apart.
+    flags = [v.flagged and v.band != Band.unreadable for v in verdicts]
+    report = calibration_points.report(examples, flags, scores)
+    report["unreadable"] = sum(v.band == Band.unreadable for v in verdicts)
+    return report
