@@ -12,12 +12,12 @@ import uvicorn
 
 from services.classifier.stage import ClassifyStage
 from services.ingest import connectors as connector_kinds
-from services.ingest import runner
-from services.router import scheduler, waiting
+from services.ingest import runner as ingest
+from services.router import scheduler
 from services.router.departments import sync_departments
 from services.router.stage import RouteStage
 from shared import config as org_config
-from shared import installkey, interpreter, migrate
+from shared import installkey, interpreter, migrate, runner
 from shared import logging as signaal_logging
 from shared.db import Database
 from shared.exceptions import DatabaseNotMigrated
@@ -77,21 +77,15 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
-def start_thread(name: str, target: Callable[[], None]) -> threading.Thread:
-    thread = threading.Thread(target=target, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
 def run_stage(context: Context, stage_name: str, stop: threading.Event) -> None:
     """Run one pipeline stage's worker in this thread until `stop`."""
     if stage_name == "route":
         sync_departments(context.database, context.config)
-        # Signals nobody could take yet get a handler as soon as one is available.
+        # Escalations, the daily digest, same-problem grouping, and a handler for signals nobody could
+        # take yet as soon as one is available (all safe beside other route workers).
         interval = context.config.routing.waiting_check_seconds
-        start_thread("router:waiting", lambda: waiting.run(context.database, stop, interval=interval))
-        # Escalations, the daily digest and same-problem grouping (safe beside other route workers).
-        scheduler.start(context.database, context.settings, stop)
+        for each in scheduler.runners(context.database, context.settings, waiting_check_seconds=interval):
+            each.start(stop)
     stage = RouteStage.from_config(context.config) if stage_name == "route" else STAGES[stage_name]()
     if isinstance(stage, ClassifyStage) and not stage.interim:
         # Load and validate the model now: a broken artefact stops start-up instead of failing items.
@@ -101,7 +95,9 @@ def run_stage(context: Context, stage_name: str, stop: threading.Event) -> None:
 
 def run_workers(context: Context, stage_names: list[str], stop: threading.Event) -> None:
     """Run the named stages' workers on threads of this process until `stop`."""
-    threads = [start_thread(f"worker:{n}", lambda n=n: run_stage(context, n, stop)) for n in stage_names]
+    threads = [
+        runner.start_thread(f"worker:{n}", lambda n=n: run_stage(context, n, stop)) for n in stage_names
+    ]
     stop.wait()
     for thread in threads:
         thread.join(timeout=60)
@@ -111,8 +107,7 @@ def start_outbox(context: Context, stop: threading.Event) -> threading.Thread:
     """Send queued mail (receipts, notifications) on a thread until `stop`; safe beside other senders."""
     from shared.outbox import OutboxSender
 
-    sender = OutboxSender.from_settings(context.database, context.settings)
-    return start_thread("outbox", lambda: sender.run(stop))
+    return OutboxSender.from_settings(context.database, context.settings).start(stop)
 
 
 def api_server(context: Context) -> uvicorn.Server:
@@ -137,12 +132,14 @@ def run_all(context: Context) -> None:
     stop = stop_on_signals()
     connectors = connector_kinds.build_all(context.config)
     sync_departments(context.database, context.config)
-    threads = [start_thread(f"worker:{name}", lambda n=name: run_stage(context, n, stop)) for name in STAGES]
-    threads += runner.run_all(connectors, context.database, stop)
+    threads = [
+        runner.start_thread(f"worker:{name}", lambda n=name: run_stage(context, n, stop)) for name in STAGES
+    ]
+    threads += ingest.run_all(connectors, context.database, stop)
     threads.append(start_outbox(context, stop))
     server = api_server(context)
     # uvicorn handles signals only on the main thread; here it runs on its own, and we stop it.
-    threads.append(start_thread("api", server.run))
+    threads.append(runner.start_thread("api", server.run))
     log.info("Signaal is running", url=context.settings.base_url)
     while not stop.wait(0.5):
         if not threads[-1].is_alive():  # the API could not start (port taken?)

@@ -18,7 +18,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import random
-import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -27,7 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from shared import audit, mailer, states
+from shared import audit, mailer, runner, states
 from shared.db import Database
 from shared.models import Message, Notification, utcnow
 from shared.settings import Settings
@@ -278,14 +277,19 @@ class Report:
 
 
 @dataclass
-class OutboxSender:
-    """Sends due notifications; any number of senders may run against one database."""
+class OutboxSender(runner.Runner):
+    """Sends due notifications; any number of senders may run against one database.
+
+    As a runner, call it off any event loop: each round runs its own.
+    """
 
     database: Database
     smtp: mailer.SmtpConfig
     batch_size: int = 20
     interval: float = 2.0
     max_attempts: int = MAX_ATTEMPTS
+    name = "outbox"
+    failed_event = "outbox round failed"
 
     @classmethod
     def from_settings(cls, database: Database, settings: Settings) -> OutboxSender:
@@ -296,20 +300,15 @@ class OutboxSender:
         # Long enough for a whole batch at the SMTP timeout; a crashed sender's rows return after it.
         return dt.timedelta(seconds=self.smtp.timeout * (self.batch_size + 2) + 60)
 
-    def run(self, stop: threading.Event) -> None:
-        """Send due mail until `stop`; call off any event loop (each round runs its own)."""
+    def starting(self) -> bool:
         if not self.smtp.enabled:
             log.warning("outgoing mail is off (SIGNAAL_SMTP_HOST is empty); notifications wait in the outbox")
-            return
+            return False
         log.info("outbox sender started", smtp=self.smtp.where, security=self.smtp.security.value)
-        while not stop.is_set():
-            try:
-                report = self.send_due()
-            except Exception:  # the database went away, say: try again next round
-                log.exception("outbox round failed")
-                report = Report()
-            if report.handled < self.batch_size:
-                stop.wait(self.interval)
+        return True
+
+    def tick(self) -> bool:
+        return self.send_due().handled >= self.batch_size
 
     def drain(self) -> Report:
         """Send everything due now, batch after batch (for `signaal ingest --once`)."""

@@ -33,7 +33,7 @@ from prometheus_client import Counter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from shared import audit, claim, dberrors, metrics
+from shared import audit, claim, dberrors, metrics, runner
 from shared.db import Database
 from shared.models import Message, utcnow
 from shared.states import STAGE_INPUT, Stage, State
@@ -93,37 +93,43 @@ def worker_id(stage: str) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{stage}:{uuid.uuid4().hex[:8]}"
 
 
-class Worker:
-    """Runs one stage against the database until told to stop."""
+class Worker(runner.Runner):
+    """Runs one stage against the database until told to stop; `tick` claims and processes one batch."""
 
     def __init__(self, stage: StageBase, database: Database, config: WorkerConfig | None = None) -> None:
         self.stage = stage
         self.database = database
         self.config = config or WorkerConfig()
         self.id = worker_id(stage.stage.value)
+        self.name = f"worker:{stage.stage.value}"
+        self.interval = self.config.poll_interval
         self.log = log.bind(stage=stage.stage.value, worker=self.id)
         self._item_losses: dict[int, int] = {}
 
-    # --- the loop -------------------------------------------------------------
+    # --- the loop (shared.runner runs it) -------------------------------------
 
-    def run(self, stop: threading.Event) -> None:
-        """Process batches until `stop` is set; sleep `poll_interval` when idle."""
+    def starting(self) -> bool:
         self.log.info("worker started")
-        losses = 0
-        while not stop.is_set():
-            # Guarded as a whole: a database outage, or a bug anywhere in the loop, never ends the worker.
-            try:
-                handled = self.run_once(stop)
-                losses = 0
-            except Exception as exc:
-                losses += 1
-                if not isinstance(exc, _DatabaseLost):
-                    self._log_batch_error(exc)
-                handled = 0
-                stop.wait(self._lost_pause(losses))
-            if handled == 0:
-                stop.wait(self.config.poll_interval)
+        return True
+
+    def stopping(self) -> None:
         self.log.info("worker stopped")
+
+    def tick(self) -> bool:
+        return self.run_once(self.stop) > 0
+
+    def failed(self, exc: Exception) -> None:
+        if isinstance(exc, _DatabaseLost):
+            return  # `_database_lost` said what happened
+        if dberrors.is_transient(exc):
+            # SQLAlchemy's text adds only a help link; the reason says what happened.
+            self.log.warning("database unreachable; retrying after a pause", reason=dberrors.reason(exc))
+        else:
+            self.log.exception("batch failed, retrying after a pause")
+
+    def backoff(self, failures: int) -> float:
+        # A pause growing with the losses in a row, then the idle poll.
+        return self._lost_pause(failures) + self.interval
 
     def drain(self, stop: threading.Event | None = None) -> int:
         """Process until no claimable work is left; returns the number of items handled."""
@@ -202,13 +208,6 @@ class Worker:
 
     def _lost_pause(self, losses: int) -> float:
         return min(self.config.poll_interval * 2 ** min(losses, 8), MAX_LOST_PAUSE_SECONDS)
-
-    def _log_batch_error(self, exc: BaseException) -> None:
-        if dberrors.is_transient(exc):
-            # SQLAlchemy's text adds only a help link; the reason says what happened.
-            self.log.warning("database unreachable; retrying after a pause", reason=dberrors.reason(exc))
-        else:
-            self.log.exception("batch failed, retrying after a pause")
 
     # --- steps ----------------------------------------------------------------
 

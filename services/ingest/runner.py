@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -19,7 +19,7 @@ import structlog
 from services.ingest import health
 from services.ingest.connectors.base import Connector, ConnectorFailure
 from services.ingest.sink import Sink
-from shared import dberrors
+from shared import dberrors, runner
 from shared.db import Database
 from shared.models import utcnow
 
@@ -133,56 +133,64 @@ def _unexpected_reason(exc: BaseException) -> str:
     return dberrors.describe(exc) if hasattr(exc, "orig") else f"{type(exc).__name__}: {exc}"[:500]
 
 
-def run_connector(connector: Connector, database: Database, stop: threading.Event) -> None:
-    failures = 0
-    pending = PendingHealth()
-    # A connector with a push mechanism (IMAP IDLE) waits for news itself instead of a fixed sleep.
-    wait_for_news = getattr(connector, "wait_for_news", None)
-    while not stop.is_set():
-        # Guarded as a whole: whatever fails (a poll, health, the wait), the thread backs off and goes on.
+class _PollFailed(Exception):
+    """The poll failed; `poll_once` logged it and kept it for health."""
+
+
+class ConnectorRunner(runner.Runner):
+    """Polls one connector until stopped, backing off while its polls fail."""
+
+    def __init__(self, connector: Connector, database: Database) -> None:
+        self.connector = connector
+        self.database = database
+        self.name = f"connector:{connector.name}"
+        self.interval = connector.poll_interval
+        self.pending = PendingHealth()
+
+    def tick(self) -> None:
+        if poll_once(self.connector, self.database, pending=self.pending) < 0:
+            raise _PollFailed
+
+    def wait(self) -> None:
+        # A connector with a push mechanism (IMAP IDLE) waits for news itself instead of a fixed sleep.
+        wait_for_news = getattr(self.connector, "wait_for_news", None)
+        if wait_for_news is None:
+            self.stop.wait(self.interval)
+            return
         try:
-            stored = poll_once(connector, database, pending=pending)
-            failures = failures + 1 if stored < 0 else 0
-            if failures:
-                stop.wait(backoff_delay(failures, connector.poll_interval))
-            elif wait_for_news is not None:
-                _wait_for_news(connector, wait_for_news, stop)
-            else:
-                stop.wait(connector.poll_interval)
+            wait_for_news(self.stop, self.interval)
+        except Exception:
+            log.exception("connector failed while waiting for news", connector=self.connector.name)
+            self.stop.wait(self.interval)
+
+    def failed(self, exc: Exception) -> None:
+        if not isinstance(exc, _PollFailed):
+            log.error(
+                "connector loop error; backing off", connector=self.connector.name, error=type(exc).__name__
+            )
+
+    def backoff(self, failures: int) -> float:
+        return backoff_delay(failures, self.interval)
+
+    def stopping(self) -> None:
+        try:
+            self.connector.close()
         except Exception as exc:
-            failures += 1
-            log.error("connector loop error; backing off", connector=connector.name, error=type(exc).__name__)
-            stop.wait(backoff_delay(failures, connector.poll_interval))
-    try:
-        connector.close()
-    except Exception as exc:
-        log.warning("connector did not close cleanly", connector=connector.name, error=type(exc).__name__)
+            log.warning(
+                "connector did not close cleanly", connector=self.connector.name, error=type(exc).__name__
+            )
 
 
-def _wait_for_news(
-    connector: Connector, wait: Callable[[threading.Event, float], None], stop: threading.Event
-) -> None:
-    try:
-        wait(stop, connector.poll_interval)
-    except Exception:
-        log.exception("connector failed while waiting for news", connector=connector.name)
-        stop.wait(connector.poll_interval)
+def run_connector(connector: Connector, database: Database, stop: threading.Event) -> None:
+    """Poll `connector` in this thread until `stop` is set."""
+    ConnectorRunner(connector, database).run(stop)
 
 
 def run_all(
     connectors: Sequence[Connector], database: Database, stop: threading.Event
 ) -> list[threading.Thread]:
     """Start one thread per connector; they end when `stop` is set."""
-    threads = []
-    for connector in connectors:
-        thread = threading.Thread(
-            target=run_connector,
-            args=(connector, database, stop),
-            name=f"connector:{connector.name}",
-            daemon=True,
-        )
-        thread.start()
-        threads.append(thread)
+    threads = [ConnectorRunner(connector, database).start(stop) for connector in connectors]
     if not connectors:
         log.info(
             "no connectors configured; add some to the file named by SIGNAAL_CONFIG (see config.example.yaml)"

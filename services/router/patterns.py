@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from services.router import similarity
-from shared import audit
+from shared import audit, runner
 from shared.db import Database
 from shared.models import Message, Signal, SignalGroup, SignalPattern, utcnow
 from shared.settings import Settings, get_settings
@@ -400,12 +399,16 @@ def list_groups(
     ]
 
 
-def run(database: Database, stop: threading.Event, *, policy: Policy, interval: float) -> None:
-    """Group new signals every `interval` seconds until `stop` (one thread per route worker)."""
-    while not stop.is_set():
-        try:
-            while group_pending(database, policy=policy) == GROUP_BATCH and not stop.is_set():
-                pass
-        except Exception:  # the database went away, say: try again next round
-            log.exception("grouping pass failed; retrying next round")
-        stop.wait(interval)
+class GroupingPass(runner.Runner):
+    """Groups new signals every `interval` seconds until stopped (one per route worker)."""
+
+    name = "router:patterns"
+    failed_event = "grouping pass failed; retrying next round"
+
+    def __init__(self, database: Database, policy: Policy, interval: float) -> None:
+        self.database = database
+        self.policy = policy
+        self.interval = interval
+
+    def tick(self) -> bool:
+        return group_pending(self.database, policy=self.policy) == GROUP_BATCH  # a full batch: more may wait

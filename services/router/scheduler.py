@@ -1,17 +1,16 @@
-"""The router's periodic work in `signaal run` and each route worker: escalations, digest, grouping.
+"""The router's periodic work in `signaal run` and each route worker: escalations, digest, grouping, waiting.
 
-Every step is safe to run in several processes at once (see notify, digest, patterns).
+Every step is safe to run in several processes at once (see notify, digest, patterns, waiting).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import structlog
 
-from services.router import digest, notify, patterns
-from shared import workdays
+from services.router import digest, notify, patterns, waiting
+from shared import runner, workdays
 from shared.db import Database
 from shared.models import utcnow
 from shared.settings import Settings
@@ -19,12 +18,16 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 
 
-class NotifyScheduler:
+class NotifyScheduler(runner.Runner):
     """Every `notify_check_seconds`: escalations; on working days from the digest time, the digest."""
+
+    name = "router:notify"
+    failed_event = "notification check failed; retrying next round"
 
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
         self.settings = settings
+        self.interval = settings.notify_check_seconds
         self._digest_done_on: dt.date | None = None  # saves the per-handler checks after today's run
 
     def tick(self, now: dt.datetime | None = None) -> None:
@@ -37,26 +40,13 @@ class NotifyScheduler:
             digest.send_digests(self.database, now=now, base_url=self.settings.base_url)
             self._digest_done_on = today
 
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                self.tick()
-            except Exception:  # the database went away, say: try again next round
-                log.exception("notification check failed; retrying next round")
-            stop.wait(self.settings.notify_check_seconds)
 
-
-def start(database: Database, settings: Settings, stop: threading.Event) -> list[threading.Thread]:
-    """Start the notification and grouping threads; they end when `stop` is set."""
-    policy = patterns.Policy.from_settings(settings)
-    threads = [
-        threading.Thread(target=NotifyScheduler(database, settings).run, args=(stop,), name="router:notify"),
-        threading.Thread(
-            target=lambda: patterns.run(database, stop, policy=policy, interval=settings.group_check_seconds),
-            name="router:patterns",
+def runners(database: Database, settings: Settings, *, waiting_check_seconds: float) -> list[runner.Runner]:
+    """The notification, grouping and waiting passes, to start beside a route worker."""
+    return [
+        NotifyScheduler(database, settings),
+        patterns.GroupingPass(
+            database, patterns.Policy.from_settings(settings), settings.group_check_seconds
         ),
+        waiting.WaitingPass(database, waiting_check_seconds),
     ]
-    for thread in threads:
-        thread.daemon = True
-        thread.start()
-    return threads

@@ -10,8 +10,6 @@ hands back the untouched signals of handlers who are away through their due date
 
 from __future__ import annotations
 
-import threading
-
 import structlog
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
@@ -20,7 +18,7 @@ from services.router import choice, explain, handback
 from services.router.assign import record_assignment
 from services.router.route import WAITING_RULE, own_words
 from services.router.verdicts import language_of
-from shared import states
+from shared import runner, states
 from shared.db import Database
 from shared.models import Department, Signal
 
@@ -108,11 +106,15 @@ def assign_waiting(database: Database) -> int:
     return assigned
 
 
-def run(database: Database, stop: threading.Event, *, interval: float) -> None:
-    """Run waiting passes every `interval` seconds until `stop`; errors are logged, never fatal."""
-    while not stop.is_set():
-        try:
-            assign_waiting(database)
-        except Exception:
-            log.exception("waiting pass failed; trying again at the next interval")
-        stop.wait(interval)
+class WaitingPass(runner.Runner):
+    """Waiting passes every `interval` seconds until stopped; errors are logged, never fatal."""
+
+    name = "router:waiting"
+    failed_event = "waiting pass failed; trying again at the next interval"
+
+    def __init__(self, database: Database, interval: float) -> None:
+        self.database = database
+        self.interval = interval
+
+    def tick(self) -> None:
+        assign_waiting(self.database)

@@ -344,7 +344,7 @@ def test_the_waiting_pass_runs_by_itself_until_stopped(database: Database) -> No
     message = classified(database)
     route(database)
     stop = threading.Event()
-    thread = threading.Thread(target=waiting.run, args=(database, stop), kwargs={"interval": 0.1})
+    thread = threading.Thread(target=waiting.WaitingPass(database, interval=0.1).run, args=(stop,))
     thread.start()
     try:
         with database.transaction() as session:
