@@ -18,6 +18,35 @@ from tests import servers
 
 _counter = itertools.count(1)
 
+TESTS = Path(__file__).parent
+# What a test needs, read from what it uses, so `pytest -m "not needs_postgres"` and the like select
+# by need (README, "Tests"). A test that starts a server or loads the model some other way carries
+# the marker itself (`@pytest.mark.needs_model`, or `pytestmark` for a whole module).
+NEEDS_BY_FIXTURE = {
+    "imap_server": "needs_dovecot",  # make_imap_connector uses it too
+    "live_app": "needs_model",  # the browser tests' app is seeded through the real classifier
+    "classifier": "needs_model",  # the shipped model, loaded once per module
+}
+
+
+def _needs(item: pytest.Item) -> set[str]:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    needs = {NEEDS_BY_FIXTURE[name] for name in fixtures & NEEDS_BY_FIXTURE.keys()}
+    # Every PostgreSQL fixture has "postgres" in its name; `database` and its kin are parametrised
+    # with "postgres" for the same test on both databases.
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if any("postgres" in name for name in fixtures) or "postgres" in params.values():
+        needs.add("needs_postgres")
+    if TESTS / "browser" in item.path.parents:
+        needs.add("needs_browser")
+    return needs
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for marker in sorted(_needs(item)):
+            item.add_marker(marker)
+
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:

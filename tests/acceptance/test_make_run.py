@@ -21,7 +21,7 @@ import pytest
 from tests import processes
 from tests.servers import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_model]
 
 
 def fresh_copy(destination: Path) -> Path:

@@ -62,6 +62,7 @@ def assert_each_stage_ran_exactly_once(database: Database, n: int) -> None:
     assert leased == 0
 
 
+@pytest.mark.needs_model
 def test_four_worker_processes_drain_5000_messages_exactly_once(
     postgres_database: Database, tmp_path: Path
 ) -> None:
@@ -81,6 +82,7 @@ def test_four_worker_processes_drain_5000_messages_exactly_once(
     assert exit_codes == [0, 0, 0, 0], [(tmp_path / f"worker{i}.log").read_text()[-2000:] for i in range(4)]
 
 
+@pytest.mark.needs_model
 @pytest.mark.parametrize("db", ["postgres", "sqlite"])
 def test_a_killed_workers_items_are_reclaimed_after_the_lease_and_finished_once(
     db: str, request: pytest.FixtureRequest, tmp_path: Path

@@ -37,6 +37,7 @@ def test_readyz_is_503_with_a_reason_before_migrations(tmp_path: Path) -> None:
     assert "signaal db upgrade" in response.json()["reason"]
 
 
+@pytest.mark.needs_model
 def test_metrics_count_messages_per_state(client: TestClient, database: Database) -> None:
     seed_signals(database)
     # /metrics answers loopback peers only (no SIGNAAL_METRICS_TOKEN); TestClient's peer is "testclient".
@@ -70,6 +71,7 @@ def test_a_login_post_without_csrf_token_is_refused(client: TestClient) -> None:
     assert response.status_code == 403
 
 
+@pytest.mark.needs_model
 def test_front_office_sees_the_flagged_signals_in_queue_and_api(
     client: TestClient, database: Database
 ) -> None:

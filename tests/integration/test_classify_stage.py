@@ -58,6 +58,7 @@ def classification(database: Database, message_id: int) -> Classification:
         return row
 
 
+@pytest.mark.needs_model
 def test_the_stage_records_version_phrases_language_and_department_hints(database: Database) -> None:
     sync_departments(database, DEPARTMENTS)
     messages = classify(database, make_incoming(COMPLAINT), make_incoming(NEUTRAL))
@@ -92,6 +93,7 @@ def test_the_interim_rule_records_its_own_version_when_configured(sqlite_databas
     assert {p["text"] for p in rows[0].phrases} == {"derde keer", "onacceptabel"}
 
 
+@pytest.mark.needs_model
 def test_automated_mail_is_never_flagged(sqlite_database: Database) -> None:
     bounce = make_incoming(
         "Dit is de derde keer dat uw bericht niet kon worden afgeleverd. Onacceptabel!",
@@ -104,6 +106,7 @@ def test_automated_mail_is_never_flagged(sqlite_database: Database) -> None:
         assert session.scalars(select(Classification)).all() == []
 
 
+@pytest.mark.needs_model
 def test_a_long_email_is_scored_whole(sqlite_database: Database) -> None:
     filler = "Wij hebben vorig jaar een nieuwe keuken laten plaatsen en de aannemer was op tijd klaar. " * 50
     text = (
@@ -116,6 +119,7 @@ def test_a_long_email_is_scored_whole(sqlite_database: Database) -> None:
     assert any(p["start"] >= len(filler) for p in row.phrases)
 
 
+@pytest.mark.needs_model
 @pytest.mark.slow
 def test_feedback_retraining_changes_a_decision_it_was_taught(
     sqlite_database: Database, tmp_path: Path

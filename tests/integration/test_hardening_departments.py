@@ -16,6 +16,8 @@ from shared.db import Database
 from shared.models import Department, FeedbackLabel, FollowUp, Handler, Signal, User
 from tests.staff import csrf_from, log_in, seed_signals, staff_client
 
+pytestmark = pytest.mark.needs_model
+
 SECRET_NOTE = "Geheime notitie van afdeling B"
 
 

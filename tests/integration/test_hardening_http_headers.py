@@ -72,6 +72,7 @@ def reviewer(database: Database) -> Iterator[TestClient]:
         yield client
 
 
+@pytest.mark.needs_model
 @pytest.mark.parametrize(
     "back",
     ["/\t/evil.example/", "/\n/evil.example", "/\\evil.example", "//evil.example", "https://evil.example"],

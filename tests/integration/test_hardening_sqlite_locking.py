@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -121,6 +122,7 @@ def test_token_calls_succeed_and_note_their_use_under_a_busy_writer(sqlite_datab
         assert session.get_one(ApiToken, token_id).last_used_at is not None
 
 
+@pytest.mark.needs_model
 def test_staff_verdicts_answer_under_a_busy_pipeline(sqlite_database: Database) -> None:
     # A verdict reads the user, the session and the signal, then writes: the classic lost race.
     # 200 commits a second is faster than the all-in-one pipeline drains a backlog (bench/pipeline.py).

@@ -281,6 +281,7 @@ protocol imap {
 """
 
 
+@pytest.mark.needs_dovecot
 @pytest.mark.slow
 def test_without_idle_or_move_the_connector_polls_and_copies_without_deleting(
     sqlite_database: Database, monkeypatch: pytest.MonkeyPatch

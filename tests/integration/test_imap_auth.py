@@ -22,6 +22,8 @@ from shared.models import ConnectorHealth
 from tests import dovecot
 from tests.dovecot import complaint as mail
 
+pytestmark = pytest.mark.needs_dovecot
+
 GOOD_TOKEN = "ya29.good-test-token"
 _issued: list[str] = []
 

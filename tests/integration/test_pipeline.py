@@ -1,4 +1,8 @@
-"""The database pipeline on SQLite and PostgreSQL: claim, lease, dispose, fail, retry, stop."""
+"""The database pipeline on SQLite and PostgreSQL: claim, lease, dispose, fail, retry, stop.
+
+The worker's mechanics are exercised with `FakeClassifyStage`, a stand-in that needs no model; the
+test of a message's way through the real stages loads the shipped classifier (`needs_model`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,8 +23,8 @@ from shared import claim
 from shared.config import OrganisationConfig
 from shared.db import Database
 from shared.models import Assignment, Classification, FollowUp, Message, Signal, utcnow
-from shared.pipeline import Worker, WorkerConfig, retry_failed
-from shared.states import Stage, State
+from shared.pipeline import StageBase, Worker, WorkerConfig, retry_failed
+from shared.states import Band, Stage, State
 from tests.conftest import make_incoming
 
 COMPLAINT = "Dit is de derde keer dat ik mail en nog steeds geen reactie. Onacceptabel."
@@ -40,8 +45,33 @@ def count(database: Database, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-class ExplodingStage(ClassifyStage):
-    """The real classify stage, except that it raises on messages containing 'BOOM'."""
+class FakeClassifyStage(StageBase):
+    """The classify stage's place in the pipeline without its model: flags a text that says "geen reactie"."""
+
+    stage = Stage.classify
+    input_state = State.received
+
+    def prepare(self, messages: Sequence[Message]) -> Sequence[Any]:
+        return ["geen reactie" in m.text.lower() for m in messages]
+
+    def dispose(self, session: Session, message: Message, prepared: Any) -> State:
+        flagged = bool(prepared)
+        session.add(
+            Classification(
+                message_id=message.id,
+                model_version="fake-1",
+                score=1.0 if flagged else 0.0,
+                threshold=0.5,
+                flagged=flagged,
+                band=Band.high if flagged else Band.none,
+                language="nl",
+            )
+        )
+        return State.classified if flagged else State.not_flagged
+
+
+class ExplodingStage(FakeClassifyStage):
+    """The fake classify stage, except that it raises on messages containing 'BOOM'."""
 
     def dispose(self, session: Session, message: Message, prepared: Any) -> State:
         if "BOOM" in message.text:
@@ -49,6 +79,7 @@ class ExplodingStage(ClassifyStage):
         return super().dispose(session, message, prepared)
 
 
+@pytest.mark.needs_model
 def test_a_message_moves_through_every_stage_and_is_routed(database: Database) -> None:
     store(database, COMPLAINT, NEUTRAL)
     sync_departments(database, OrganisationConfig(default_department="Frontoffice"))
@@ -116,7 +147,7 @@ def test_a_leased_row_is_not_claimed_by_another_worker(database: Database) -> No
 
 def test_an_expired_lease_is_reclaimed_and_the_item_finished_once(database: Database) -> None:
     (message_id,) = store(database, COMPLAINT)
-    crashed = Worker(ClassifyStage(), database)
+    crashed = Worker(FakeClassifyStage(), database)
     with database.transaction() as session:
         # The crashed worker claimed an hour ago; its lease has long expired.
         claim.claim(
@@ -128,7 +159,7 @@ def test_an_expired_lease_is_reclaimed_and_the_item_finished_once(database: Data
             lease=dt.timedelta(seconds=30),
         )
 
-    assert Worker(ClassifyStage(), database).drain() == 1
+    assert Worker(FakeClassifyStage(), database).drain() == 1
     # The crashed worker comes back to life and tries to finish: its lease is gone.
     crashed._process(message_id, None)
 
@@ -150,11 +181,11 @@ def test_an_exception_fails_only_that_item_and_retry_brings_it_back(database: Da
 
     assert retry_failed(database, stage=Stage.classify) == 1
     assert states(database)[State.received] == 1
-    assert Worker(ClassifyStage(), database).drain() == 1
+    assert Worker(FakeClassifyStage(), database).drain() == 1
     assert states(database) == {State.classified: 2, State.not_flagged: 1}
 
 
-class PrepareFailsOnBoom(ClassifyStage):
+class PrepareFailsOnBoom(FakeClassifyStage):
     def prepare(self, messages: Sequence[Message]) -> Sequence[Any]:
         if any("BOOM" in m.text for m in messages):
             raise ValueError("cannot encode this batch")
@@ -167,7 +198,7 @@ def test_a_batch_preparation_error_fails_only_the_offending_item(database: Datab
     assert states(database) == {State.classified: 1, State.failed: 1, State.not_flagged: 1}
 
 
-class StopsAfterFirstItem(ClassifyStage):
+class StopsAfterFirstItem(FakeClassifyStage):
     def __init__(self, stop: threading.Event) -> None:
         self.stop = stop
 
@@ -190,7 +221,7 @@ def test_stopping_finishes_the_item_in_hand_and_releases_the_rest(database: Data
 def test_routing_twice_never_creates_a_second_assignment(database: Database) -> None:
     (message_id,) = store(database, COMPLAINT)
     sync_departments(database, OrganisationConfig())
-    Worker(ClassifyStage(), database).drain()
+    Worker(FakeClassifyStage(), database).drain()
     Worker(RouteStage(), database).drain()
     with database.transaction() as session:  # e.g. an operator re-queues it by hand
         session.get(Message, message_id).state = State.classified
@@ -203,7 +234,7 @@ def test_routing_twice_never_creates_a_second_assignment(database: Database) -> 
 
 def test_routing_without_a_default_department_fails_visibly(database: Database) -> None:
     store(database, COMPLAINT)
-    Worker(ClassifyStage(), database).drain()
+    Worker(FakeClassifyStage(), database).drain()
     Worker(RouteStage(), database).drain()
     with database.session() as session:
         failed = session.scalars(select(Message)).one()

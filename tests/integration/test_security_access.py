@@ -114,6 +114,7 @@ def test_a_token_is_shown_once_and_stored_only_as_its_hash(client: TestClient, d
     assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
 
 
+@pytest.mark.needs_model
 def test_a_token_acts_with_its_owners_role_and_needs_no_csrf(client: TestClient, database: Database) -> None:
     ids = seed_signals(database)
     secret = make_token(client, "crm", "frontoffice")["token"]

@@ -30,6 +30,8 @@ from shared.models import Absence, Base, Department, FollowUp, Handler, RoutingR
 from shared.settings import Settings
 from tests.staff import create_users, seed_signals
 
+pytestmark = pytest.mark.needs_model
+
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
@@ -159,6 +161,7 @@ def _body_operations() -> list[object]:
     return params
 
 
+@pytest.mark.needs_postgres
 @pytest.mark.parametrize(("label", "database_name"), _body_operations())
 def test_no_null_huge_or_nul_body_field_makes_the_server_fail(
     label: str, database_name: str, fuzzed_bodies: dict[str, tuple[FastAPI, str, dict[str, int]]]

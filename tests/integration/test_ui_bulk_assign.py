@@ -13,6 +13,8 @@ from shared.models import Assignment, AuditEntry, Department, Signal
 from tests.routing import handler, handler_id, organise
 from tests.staff import csrf_from, log_in, seed_signals, staff_client
 
+pytestmark = pytest.mark.needs_model
+
 
 @pytest.fixture
 def client(database: Database) -> Iterator[TestClient]:

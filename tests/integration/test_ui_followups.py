@@ -42,6 +42,7 @@ def post(client: TestClient, path: str, signal_id: int, **data: str):  # type: i
     return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
 
 
+@pytest.mark.needs_model
 def test_the_signal_page_shows_the_informal_follow_up_with_its_due_date(
     client: TestClient, database: Database
 ) -> None:
@@ -54,6 +55,7 @@ def test_the_signal_page_shows_the_informal_follow_up_with_its_due_date(
     assert "Nog geen contact vastgelegd." in page
 
 
+@pytest.mark.needs_model
 def test_after_a_follow_up_action_the_pages_back_link_still_leads_to_the_filtered_queue(
     client: TestClient, database: Database
 ) -> None:
@@ -69,6 +71,7 @@ def test_after_a_follow_up_action_the_pages_back_link_still_leads_to_the_filtere
     assert '<a href="/queue?channel=email" id="back">' in client.get(location).text
 
 
+@pytest.mark.needs_model
 def test_recording_a_phone_call_moves_the_follow_up_to_contacted_and_shows_it_in_the_timeline(
     client: TestClient, database: Database
 ) -> None:
@@ -87,6 +90,7 @@ def test_recording_a_phone_call_moves_the_follow_up_to_contacted_and_shows_it_in
     assert (event.kind, event.actor, event.to_status) == ("phone", "frontoffice", "contacted")
 
 
+@pytest.mark.needs_model
 def test_a_note_is_recorded_without_changing_the_status(client: TestClient, database: Database) -> None:
     ids = seed_signals(database)
     follow_up = follow_up_of(database, ids["Afval"])
@@ -94,6 +98,7 @@ def test_a_note_is_recorded_without_changing_the_status(client: TestClient, data
     assert follow_up_of(database, ids["Afval"]).status == "open"
 
 
+@pytest.mark.needs_model
 def test_resolving_before_any_contact_is_refused_with_a_readable_message(
     client: TestClient, database: Database
 ) -> None:
@@ -106,6 +111,7 @@ def test_resolving_before_any_contact_is_refused_with_a_readable_message(
     assert follow_up_of(database, ids["Afval"]).status == "open"
 
 
+@pytest.mark.needs_model
 def test_resolving_after_contact_closes_the_follow_up_and_audits_it(
     client: TestClient, database: Database
 ) -> None:
@@ -121,6 +127,7 @@ def test_resolving_after_contact_closes_the_follow_up_and_audits_it(
     assert len(actions) == 2
 
 
+@pytest.mark.needs_model
 def test_moving_to_the_formal_procedure_adds_a_formal_follow_up_that_can_be_extended_once(
     client: TestClient, database: Database
 ) -> None:
@@ -142,6 +149,7 @@ def test_moving_to_the_formal_procedure_adds_a_formal_follow_up_that_can_be_exte
     assert extended.extended and extended.due_at > formal.due_at
 
 
+@pytest.mark.needs_model
 def test_marking_not_a_complaint_closes_the_follow_up(client: TestClient, database: Database) -> None:
     ids = seed_signals(database)
     follow_up = follow_up_of(database, ids["Afval"])
@@ -150,6 +158,7 @@ def test_marking_not_a_complaint_closes_the_follow_up(client: TestClient, databa
     assert "Vastgelegd: geen klacht." not in client.get(f"/signals/{ids['Afval']}").text  # only right after
 
 
+@pytest.mark.needs_model
 def test_a_form_post_without_the_csrf_token_is_refused(client: TestClient, database: Database) -> None:
     ids = seed_signals(database)
     follow_up = follow_up_of(database, ids["Afval"])
@@ -160,6 +169,7 @@ def test_a_form_post_without_the_csrf_token_is_refused(client: TestClient, datab
     assert follow_up_of(database, ids["Afval"]).status == "open"
 
 
+@pytest.mark.needs_model
 def test_a_handler_acts_only_on_their_own_signals(database: Database) -> None:
     ids = seed_signals(database)
     with staff_client(database) as handler:
@@ -174,6 +184,7 @@ def test_a_handler_acts_only_on_their_own_signals(database: Database) -> None:
     assert follow_up_of(database, ids["Afval"]).status == "contacted"
 
 
+@pytest.mark.needs_model
 def test_my_follow_ups_lists_a_handlers_own_open_follow_ups_soonest_first_overdue_highlighted(
     database: Database,
 ) -> None:
@@ -189,6 +200,7 @@ def test_my_follow_ups_lists_a_handlers_own_open_follow_ups_soonest_first_overdu
     assert 'class="due overdue"' in page and "te laat" in page and "1 open, waarvan 1 te laat." in page
 
 
+@pytest.mark.needs_model
 def test_the_front_office_sees_all_follow_ups_sorted_by_due_date_and_filters_by_handler(
     client: TestClient, database: Database
 ) -> None:
@@ -204,6 +216,7 @@ def test_the_front_office_sees_all_follow_ups_sorted_by_due_date_and_filters_by_
     assert f"/signals/{ids['Parking']}" in filtered and f"/signals/{ids['Afval']}" not in filtered
 
 
+@pytest.mark.needs_model
 def test_the_api_lists_the_same_due_follow_ups_for_integrations(
     client: TestClient, database: Database
 ) -> None:

@@ -47,6 +47,7 @@ def contact(database: Database, signal_id: int, *, created: dt.datetime, contact
         session.add(FollowUpEvent(follow_up_id=follow_up.id, kind="phone", actor="t", created_at=contacted))
 
 
+@pytest.mark.needs_model
 def test_signals_are_counted_per_week_by_channel_and_department(
     client: TestClient, database: Database
 ) -> None:
@@ -60,6 +61,7 @@ def test_signals_are_counted_per_week_by_channel_and_department(
     assert data["by_department"] == [{"name": "Frontoffice", "counts": [0] * 8 + [1, 0, 0, 0]}]
 
 
+@pytest.mark.needs_model
 def test_the_flag_rate_is_flagged_over_scored(client: TestClient, database: Database) -> None:
     seed_signals(database)  # two complaints flagged, one question not
     rate = client.get("/api/v1/insights").json()["flag_rate"]
@@ -68,6 +70,7 @@ def test_the_flag_rate_is_flagged_over_scored(client: TestClient, database: Data
     assert "66.7 %" in client.get("/insights").text
 
 
+@pytest.mark.needs_model
 def test_time_to_first_contact_counts_office_hours_on_working_days_only(
     client: TestClient, database: Database
 ) -> None:
@@ -86,6 +89,7 @@ def test_a_weekend_in_between_does_not_count() -> None:
     assert service.working_hours(at(friday, 16), at(friday + dt.timedelta(days=3), 10)) == pytest.approx(2)
 
 
+@pytest.mark.needs_model
 def test_largest_groups_and_persistent_contacts_are_listed(client: TestClient, database: Database) -> None:
     ids = seed(
         database,
@@ -106,6 +110,7 @@ def test_largest_groups_and_persistent_contacts_are_listed(client: TestClient, d
     assert "Container niet geleegd" in page and "jan@example.nl" in page
 
 
+@pytest.mark.needs_model
 def test_the_page_draws_labelled_charts_with_a_legend_and_the_numbers_in_tables(
     client: TestClient, database: Database
 ) -> None:

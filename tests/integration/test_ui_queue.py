@@ -27,6 +27,7 @@ def listing(client: TestClient, **params: object) -> dict:
     return response.json()
 
 
+@pytest.mark.needs_model
 def test_the_queue_shows_each_signals_status_band_channel_language_department_and_due_date(
     client: TestClient, database: Database
 ) -> None:
@@ -39,6 +40,7 @@ def test_the_queue_shows_each_signals_status_band_channel_language_department_an
     assert item["status"] == "new" and item["language"] == "nl" and item["due_at"] is not None
 
 
+@pytest.mark.needs_model
 def test_filters_narrow_the_listing_by_channel_band_language_and_department(
     client: TestClient, database: Database
 ) -> None:
@@ -50,6 +52,7 @@ def test_filters_narrow_the_listing_by_channel_band_language_and_department(
     assert listing(client, department_id=department_id.split('"')[0])["total"] == 2
 
 
+@pytest.mark.needs_model
 def test_search_finds_words_in_text_and_subject_and_the_sender_and_reference(
     client: TestClient, database: Database
 ) -> None:
@@ -68,6 +71,7 @@ def test_search_finds_words_in_text_and_subject_and_the_sender_and_reference(
     assert listing(client, q="100%_")["total"] == 0  # LIKE wildcards are taken literally
 
 
+@pytest.mark.needs_model
 def test_counts_per_status_ignore_the_status_filter_but_follow_the_others(
     client: TestClient, database: Database
 ) -> None:
@@ -82,6 +86,7 @@ def test_counts_per_status_ignore_the_status_filter_but_follow_the_others(
     assert listing(client, channel="email")["counts"] == {"new": 0, "confirmed": 0, "dismissed": 1}
 
 
+@pytest.mark.needs_model
 def test_sorting_by_score_puts_the_highest_first_and_pages_split_the_list(
     client: TestClient, database: Database
 ) -> None:
@@ -94,12 +99,14 @@ def test_sorting_by_score_puts_the_highest_first_and_pages_split_the_list(
     assert "pagina 1 van 2" in page and 'rel="next"' in page
 
 
+@pytest.mark.needs_model
 def test_sorting_by_due_date_works_on_both_databases(client: TestClient, database: Database) -> None:
     seed_signals(database)
     due = [i["due_at"] for i in listing(client, sort="due")["items"]]
     assert due == sorted(due)
 
 
+@pytest.mark.needs_model
 def test_bulk_confirm_sets_the_status_of_every_selected_signal_and_feeds_the_classifier(
     client: TestClient, database: Database
 ) -> None:
@@ -117,6 +124,7 @@ def test_bulk_confirm_sets_the_status_of_every_selected_signal_and_feeds_the_cla
     assert sorted(labels) == [(True, "bulk"), (True, "bulk")]
 
 
+@pytest.mark.needs_model
 def test_bulk_verdicts_through_the_api_skip_unknown_ids(client: TestClient, database: Database) -> None:
     ids = seed_signals(database)
     token = csrf_from(client.get("/queue").text)
@@ -130,6 +138,7 @@ def test_bulk_verdicts_through_the_api_skip_unknown_ids(client: TestClient, data
         assert session.scalar(select(func.count()).select_from(FeedbackLabel)) == 1
 
 
+@pytest.mark.needs_model
 def test_the_queue_is_dutch_by_default_and_english_after_the_switch(
     client: TestClient, database: Database
 ) -> None:

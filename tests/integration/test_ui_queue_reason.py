@@ -15,6 +15,8 @@ from shared.models import Assignment
 from tests.conftest import make_incoming
 from tests.staff import csrf_from, log_in, seed, staff_client
 
+pytestmark = pytest.mark.needs_model
+
 
 @pytest.fixture
 def client(database: Database) -> Iterator[TestClient]:

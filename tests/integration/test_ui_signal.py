@@ -24,12 +24,14 @@ def client(database: Database) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.mark.needs_model
 def test_the_driving_phrases_are_highlighted_in_the_text(client: TestClient, database: Database) -> None:
     ids = seed_signals(database)
     page = client.get(f"/signals/{ids['Parking']}").text
     assert "<mark>Third time</mark> I&#39;m asking: <mark>still no answer</mark>." in page
 
 
+@pytest.mark.needs_model
 def test_the_page_shows_score_threshold_model_version_and_the_routing_explanation(
     client: TestClient, database: Database
 ) -> None:
@@ -43,6 +45,7 @@ def test_the_page_shows_score_threshold_model_version_and_the_routing_explanatio
     assert detail["department"] == "Frontoffice" and "Frontoffice" in page
 
 
+@pytest.mark.needs_model
 def test_the_routing_explanation_is_dutch_by_default_and_english_after_the_switch(
     client: TestClient, database: Database
 ) -> None:
@@ -58,6 +61,7 @@ def test_the_routing_explanation_is_dutch_by_default_and_english_after_the_switc
     assert str(escape(english)) in page and str(escape(dutch)) not in page
 
 
+@pytest.mark.needs_model
 def test_an_assignment_from_before_explanations_shows_its_stored_reason(
     client: TestClient, database: Database
 ) -> None:
@@ -71,6 +75,7 @@ def test_an_assignment_from_before_explanations_shows_its_stored_reason(
     assert (assignment["reason"], assignment["explanation"]) == (stored, [])
 
 
+@pytest.mark.needs_model
 def test_attachments_are_listed_by_name_type_and_size(client: TestClient, database: Database) -> None:
     attachment = IncomingAttachment(filename="foto.jpg", content_type="image/jpeg", size=2048, content=b"x")
     ids = seed(
@@ -83,6 +88,7 @@ def test_attachments_are_listed_by_name_type_and_size(client: TestClient, databa
     ]
 
 
+@pytest.mark.needs_model
 def test_confirming_sets_the_status_and_writes_a_feedback_label_and_an_audit_entry(
     client: TestClient, database: Database
 ) -> None:
@@ -102,6 +108,7 @@ def test_confirming_sets_the_status_and_writes_a_feedback_label_and_an_audit_ent
     assert "signal.confirm" in client.get(f"/signals/{ids['Afval']}").text  # the audit trail shows it
 
 
+@pytest.mark.needs_model
 def test_dismissing_through_the_api_labels_the_message_as_not_a_complaint(
     client: TestClient, database: Database
 ) -> None:
@@ -114,6 +121,7 @@ def test_dismissing_through_the_api_labels_the_message_as_not_a_complaint(
         assert session.scalars(select(FeedbackLabel.label)).one() is False
 
 
+@pytest.mark.needs_model
 def test_the_same_verdict_twice_writes_one_label(client: TestClient, database: Database) -> None:
     ids = seed_signals(database)
     token = csrf_from(client.get("/queue").text)
@@ -123,6 +131,7 @@ def test_the_same_verdict_twice_writes_one_label(client: TestClient, database: D
         assert len(session.scalars(select(FeedbackLabel)).all()) == 1
 
 
+@pytest.mark.needs_model
 def test_citizen_markup_in_the_text_is_shown_as_text(client: TestClient, database: Database) -> None:
     ids = seed(database, make_incoming(HOSTILE_TEXT, subject="<b onclick=x>Hostile</b>"))
     signal_id = next(iter(ids.values()))
@@ -131,6 +140,7 @@ def test_citizen_markup_in_the_text_is_shown_as_text(client: TestClient, databas
         assert "&lt;script&gt;" in page and "<b onclick" not in page
 
 
+@pytest.mark.needs_model
 def test_mail_html_is_sanitised_and_served_under_a_policy_that_allows_nothing(
     client: TestClient, database: Database
 ) -> None:

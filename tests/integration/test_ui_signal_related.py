@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from services.router import patterns
 from shared.db import Database
 from tests.conftest import make_incoming
 from tests.staff import log_in, seed, staff_client
+
+pytestmark = pytest.mark.needs_model
 
 POLICY = patterns.Policy(contact_messages=3, contact_days=30, group_threshold=0.30, group_days=30)
 

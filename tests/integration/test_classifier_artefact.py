@@ -33,6 +33,7 @@ def test_the_shipped_model_folder_has_a_manifest_with_checksums_and_metrics() ->
     assert (SHIPPED / "MODEL_CARD.md").exists()
 
 
+@pytest.mark.needs_model
 def test_save_and_load_round_trip_without_pickle(copy: Path, tmp_path: Path) -> None:
     original = artefact.load(copy)
     with np.load(copy / "head.npz", allow_pickle=False) as data:  # raises if anything needs pickle
