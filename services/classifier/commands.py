@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from services.classifier import calibration, data, evaluate, registry, train, wrappers
+from services.classifier import artefact, calibration, data, evaluate, registry, train, wrappers
 from services.classifier.encoder import EncoderSpec
 from services.classifier.exceptions import TrainingDataError
 from services.classifier.finetune import FinetuneConfig
@@ -58,18 +58,48 @@ def describe(verdict: Verdict) -> str:
 
 
 def training_config(
-    settings: Settings, *, folds: int = 5, progress: bool = True, finetune_epochs: int | None = None
+    settings: Settings,
+    *,
+    folds: int = 5,
+    progress: bool = True,
+    finetune_epochs: int | None = None,
+    encoder: EncoderSpec | None = None,
 ) -> train.TrainConfig:
     """The shipped design's training settings; `finetune_epochs` 0 keeps the encoder as published."""
     epochs = DESIGN_FINETUNE_EPOCHS if finetune_epochs is None else finetune_epochs
     return train.TrainConfig(
-        encoder=EncoderSpec(id=settings.classifier_encoder),
+        encoder=encoder or design_encoder(settings),
         finetune=FinetuneConfig(epochs=epochs) if epochs > 0 else None,
         folds=folds,
         threads=settings.classifier_threads,
         allow_download=settings.classifier_allow_download,
         progress=progress,
     )
+
+
+def encoder_spec(encoder: str | None, layers: str, prefix: str) -> EncoderSpec | None:
+    """The encoder named on the command line (None: the design's), e.g. layers '4,8,12'."""
+    if encoder is None:
+        return None
+    try:
+        chosen = tuple(int(layer) for layer in layers.split(","))
+    except ValueError:
+        raise TrainingDataError(
+            f"--layers {layers!r}: give layer numbers separated by commas, e.g. 4,8,12."
+        ) from None
+    return EncoderSpec(id=encoder, layers=chosen, prefix=prefix)
+
+
+def design_encoder(settings: Settings) -> EncoderSpec:
+    """The encoder (and its layers and prefix) of the configured model, unless one is set explicitly.
+
+    Retraining then reuses the model's own encoder.onnx (train.prepare_encoder copies it) and
+    needs neither torch nor the encoder's package; SIGNAAL_CLASSIFIER_ENCODER picks another one.
+    """
+    existing = _existing_model(settings)
+    if "classifier_encoder" in settings.model_fields_set or existing is None:
+        return EncoderSpec(id=settings.classifier_encoder)
+    return EncoderSpec.from_json(artefact.load(existing).manifest["encoder"])
 
 
 @dataclass(frozen=True)
@@ -197,7 +227,13 @@ def retrain_from_feedback(
         heldout=heldout,
         calibration=independent.calibration,
         independent_test=independent.test,
-        config=training_config(settings, folds=folds, progress=progress, finetune_epochs=finetune_epochs),
+        config=training_config(
+            settings,
+            folds=folds,
+            progress=progress,
+            finetune_epochs=finetune_epochs,
+            encoder=EncoderSpec.from_json(current.artefact.manifest["encoder"]),  # the active design
+        ),
         version=version,
         reuse_encoder_from=current_path,
         note=note,

@@ -28,7 +28,7 @@ import numpy as np
 from scipy import sparse
 
 from services.classifier import artefact, chunks, explain, hints, language, readable, wrappers
-from services.classifier.encoder import Encoder, EncoderSpec, OnnxEncoder, TorchEncoder
+from services.classifier.encoder import Encoder, EncoderSpec, OnnxEncoder, TorchEncoder, window_tokens
 from services.classifier.exceptions import ModelArtefactError
 from services.classifier.features import NgramConfig, Ngrams
 from shared.states import Band
@@ -122,6 +122,7 @@ class Classifier:
         self._tokenizer = Tokenizer.from_file(str(self.encoder.tokenizer_file()))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
+        self._window_tokens = window_tokens(self.spec, self._tokenizer)
         self._cache: OrderedDict[str, _Scored] = OrderedDict()
         self._departments: tuple[tuple[hints.DepartmentText, ...], Any, Any] | None = None
 
@@ -261,7 +262,7 @@ class Classifier:
         """
         totals = self._count_tokens(texts)
         plans = [
-            _Plan(i, chunks.windows(text, self.spec.max_tokens, self._count_tokens, total=total))
+            _Plan(i, chunks.windows(text, self._window_tokens, self._count_tokens, total=total))
             for i, (text, total) in enumerate(zip(texts, totals, strict=True))
         ]
         counts = self.ngrams.counts([w.of(texts[plan.index]) for plan in plans for w in plan.windows])

@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from tqdm import tqdm
 
 from services.classifier import artefact, card, chunks, evaluate, wrappers
 from services.classifier import calibration as calibration_points
 from services.classifier.data import Example, require_both_classes
-from services.classifier.encoder import EncoderSpec, OnnxEncoder, TorchEncoder
+from services.classifier.encoder import EncoderSpec, OnnxEncoder, TorchEncoder, window_tokens
 from services.classifier.features import NgramConfig, Ngrams
 from services.classifier.finetune import FinetuneConfig, finetuned
 from shared.states import Band
@@ -115,6 +115,33 @@ def _same_encoder(model_dir: Path, spec: EncoderSpec) -> bool:
     )
 
 
+def neutral_windows(texts: Sequence[str], y: np.ndarray, encoder: OnnxEncoder) -> list[tuple[int, str]]:
+    """(message, window) for every sentence window of a long neutral message.
+
+    The stage scores a long message by its most suspicious window, but a model fitted on whole
+    messages has never seen a window on its own: a long neutral email's windows then looked
+    like complaints (issue 11: most long neutral emails were flagged). Every window of a
+    neutral message is neutral, so each one is a sound extra negative. Windows of complaints
+    are not added: only some of them hold the complaint.
+    """
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(encoder.tokenizer_file()))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    budget = window_tokens(encoder.spec, tokenizer)
+
+    def count(pieces: Sequence[str]) -> list[int]:
+        return [len(e.ids) for e in tokenizer.encode_batch(list(pieces), add_special_tokens=False)]
+
+    found = []
+    for row in np.flatnonzero(y == 0):
+        spans = chunks.windows(texts[row], budget, count)
+        if len(spans) > 1:
+            found += [(int(row), span.of(texts[row])) for span in spans]
+    return found
+
+
 def embed(
     encoder: OnnxEncoder, texts: Sequence[str], *, progress: bool = True, cache: bool = True
 ) -> np.ndarray:
@@ -168,6 +195,7 @@ def out_of_fold(
     weights: np.ndarray | None = None,
     seed: int = 0,
     base: TorchEncoder | None = None,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities of the full head and of the n-gram-only first pass.
 
@@ -179,7 +207,11 @@ def out_of_fold(
     full = np.zeros(len(y))
     first = np.zeros(len(y))
     weights = np.ones(len(y)) if weights is None else weights
-    splits = list(StratifiedKFold(config.folds, shuffle=True, random_state=seed).split(texts_array, y))
+    if groups is None:
+        splits = list(StratifiedKFold(config.folds, shuffle=True, random_state=seed).split(texts_array, y))
+    else:  # rows of one group (a message and its windows) stay in one fold
+        folds = StratifiedGroupKFold(config.folds, shuffle=True, random_state=seed)
+        splits = list(folds.split(texts_array, y, groups))
     if config.finetune is None:
         base = None
     elif base is None:
@@ -289,13 +321,27 @@ def train(
     # Fine-tuning tunes copies of one published encoder: loaded once for the model and every fold.
     base = base_encoder(config) if config.finetune is not None else None
     encoder = prepare_encoder(out, config, reuse_from=reuse_encoder_from, rows=(texts, y, weights), base=base)
+    windows = neutral_windows(texts, y, encoder)
+    originals = len(texts)
+    groups = np.concatenate([np.arange(originals), [source for source, _ in windows]]).astype(int)
+    texts = [*texts, *(window for _, window in windows)]
+    y = np.concatenate([y, np.zeros(len(windows), dtype=y.dtype)])
+    weights = np.concatenate([weights, weights[[source for source, _ in windows]]])
     embeddings = embed(encoder, texts, progress=config.progress, cache=config.finetune is None)
     oof_full, oof_first = out_of_fold(
-        texts, embeddings if config.finetune is None else None, y, config, weights=weights, base=base
+        texts,
+        embeddings if config.finetune is None else None,
+        y,
+        config,
+        weights=weights,
+        base=base,
+        groups=groups,
     )
-    threshold = threshold_for_recall(y, oof_full, config.recall_target)
-    high = threshold_for_precision(y, oof_full, config.high_precision, floor=threshold)
-    cutoff = first_pass_cutoff(y, oof_first, threshold, config.first_pass_max_recall_loss)
+    # Thresholds come from the messages themselves, not from the extra windows.
+    oof_full, oof_first, y_messages = oof_full[:originals], oof_first[:originals], y[:originals]
+    threshold = threshold_for_recall(y_messages, oof_full, config.recall_target)
+    high = threshold_for_precision(y_messages, oof_full, config.high_precision, floor=threshold)
+    cutoff = first_pass_cutoff(y_messages, oof_first, threshold, config.first_pass_max_recall_loss)
 
     ngrams = Ngrams.fit(texts, config.ngrams)
     grams = ngrams.transform(texts)
@@ -311,7 +357,7 @@ def train(
         "embedding_mean": embeddings.mean(axis=0).astype(np.float32),
     }
     metrics: dict[str, Any] = {
-        "cv": {"folds": config.folds, **evaluate.summary(y, oof_full, threshold)},
+        "cv": {"folds": config.folds, **evaluate.summary(y_messages, oof_full, threshold)},
         "cv_first_pass_settled_share": float(np.mean(oof_first < cutoff)) if cutoff is not None else 0.0,
     }
     manifest: dict[str, Any] = {
@@ -336,33 +382,62 @@ def train(
         "training": {
             "rows": len(examples),
             "positives": int(y.sum()),
+            "neutral_windows": len(windows),
             "sources": sorted({e.source for e in examples}),
             "note": note,
         },
         "extra_files": [ENCODER_FILE, TOKENIZER_FILE],
     }
     saved = artefact.save(out, manifest, arrays)
-    if heldout or calibration or independent_test:
+    if heldout:
         from services.classifier.model import Classifier
 
         classifier = Classifier(saved, threads=config.threads)
-        if calibration:
-            scores = evaluate.score_examples(classifier, calibration, progress=config.progress)
-            manifest["operating_points"] = calibration_points.operating_points(
-                calibration,
-                scores,
-                recall_target=config.calibration_recall_target,
-                high_precision=config.high_precision,
-            )
-            classifier = Classifier(artefact.save(out, manifest, arrays), threads=config.threads)
-            metrics["calibration"] = measured(classifier, calibration, progress=config.progress)
-        if independent_test:
-            metrics["independent_test"] = measured(classifier, independent_test, progress=config.progress)
-        if heldout:
-            metrics["heldout"] = evaluate.evaluate(classifier, heldout, progress=config.progress)
-        manifest["metrics"] = metrics
+        report = evaluate.evaluate(classifier, heldout, progress=config.progress)
+        manifest["metrics"] = {**metrics, "heldout": report}
         saved = artefact.save(out, manifest, arrays)
+    if calibration or independent_test:
+        return calibrate(out, calibration, independent_test, config=config)
     card.write(out, saved.manifest)
+    return saved
+
+
+def calibrate(
+    model_dir: Path,
+    calibration: Sequence[Example],
+    independent_test: Sequence[Example] = (),
+    *,
+    config: TrainConfig | None = None,
+) -> artefact.Artefact:
+    """Choose a model's operating points per language on `calibration`; report `independent_test`.
+
+    Only the manifest (and the model card) change: the head stays as trained, so an organisation
+    can calibrate a model on its own labelled mail (`signaal model calibrate`).
+    """
+    from services.classifier.model import Classifier
+
+    config = config or TrainConfig()
+    model = artefact.load(model_dir)
+    manifest = {k: v for k, v in model.manifest.items() if k not in ("files", "format")}
+    manifest["extra_files"] = [name for name in model.manifest["files"] if name != artefact.HEAD]
+    arrays = dict(model.arrays)
+    metrics = dict(manifest.get("metrics", {}))
+    classifier = Classifier(model, threads=config.threads)
+    if calibration:
+        scores = evaluate.score_examples(classifier, calibration, progress=config.progress)
+        manifest["operating_points"] = calibration_points.operating_points(
+            calibration,
+            scores,
+            recall_target=config.calibration_recall_target,
+            high_precision=config.high_precision,
+        )
+        classifier = Classifier(artefact.save(model_dir, manifest, arrays), threads=config.threads)
+        metrics["calibration"] = measured(classifier, calibration, progress=config.progress)
+    if independent_test:
+        metrics["independent_test"] = measured(classifier, independent_test, progress=config.progress)
+    manifest["metrics"] = metrics
+    saved = artefact.save(model_dir, manifest, arrays)
+    card.write(model_dir, saved.manifest)
     return saved
 
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from services.classifier import artefact, calibration, train
+from services.classifier import calibration
 from services.classifier.data import Example
-from services.classifier.model import Classifier
-from shared.settings import Settings
 
 
 def _examples(code: str, n: int, rng: np.random.Generator) -> tuple[list[Example], np.ndarray]:
@@ -37,6 +34,16 @@ def test_each_language_gets_the_threshold_that_keeps_its_recall() -> None:
     assert points["en"]["threshold"] < points["nl"]["threshold"]
 
 
+def test_few_complaints_allow_no_misses_and_many_allow_nearly_five_percent() -> None:
+    def misses(n: int) -> int:
+        scores, labels = np.linspace(0.01, 1, n), np.ones(n, dtype=int)
+        return int((scores < calibration.threshold_for_recall_bound(labels, scores, 0.95, 0.8)).sum())
+
+    assert misses(34) == 0
+    assert 1 <= misses(78) < 0.05 * 78
+    assert 0.04 * 1000 < misses(1000) < 0.05 * 1000
+
+
 def test_a_language_with_too_few_rows_keeps_the_global_threshold() -> None:
     examples = [Example(text=str(i), label=i % 2, language="en") for i in range(8)]
     assert (
@@ -58,57 +65,6 @@ def test_the_guard_refuses_a_version_that_loses_precision_or_recall_in_a_languag
     assert not calibration.no_worse(before, worse_precision, tolerance=0.005)
     assert not calibration.no_worse(before, worse_recall, tolerance=0.005)
     assert not calibration.no_worse(before, {"language": {"nl": same["language"]["nl"]}}, tolerance=0.005)
-
-
-@pytest.mark.slow
-def test_training_with_a_calibration_part_stores_operating_points_and_reports_the_test_part(
-    tmp_path: Path,
-) -> None:
-    complaints = {
-        "nl": [
-            "Ik wacht al {n} weken op antwoord, onacceptabel.",
-            "Voor de {n}e keer bel ik, niemand helpt.",
-        ],
-        "en": [
-            "I have waited {n} weeks for a reply, unacceptable.",
-            "This is call number {n} and nobody helps.",
-        ],
-    }
-    neutral = {
-        "nl": ["Wat zijn de openingstijden op dag {n}?", "De lantaarnpaal bij nummer {n} brandt niet."],
-        "en": ["When are the bins collected in week {n}?", "Thank you for fixing lamp post {n} so quickly."],
-    }
-
-    def rows(code: str, numbers: range) -> list[Example]:
-        return [
-            Example(text=template.format(n=n), label=label, language=code)
-            for n in numbers
-            for label, templates in ((1, complaints[code]), (0, neutral[code]))
-            for template in templates
-        ]
-
-    training = rows("nl", range(2, 30)) + rows("en", range(2, 30))
-    calibration_part = rows("nl", range(40, 47)) + rows("en", range(40, 47))
-    test_part = rows("nl", range(60, 64)) + rows("en", range(60, 64))
-    config = train.TrainConfig(folds=2, progress=False)
-    existing = Path(Settings().model_dir)
-
-    train.train(
-        training,
-        tmp_path / "model",
-        calibration=calibration_part,
-        independent_test=test_part,
-        config=config,
-        version="calibrated-test",
-        reuse_encoder_from=existing if (existing / "manifest.json").exists() else None,
-    )
-
-    manifest = artefact.load(tmp_path / "model").manifest
-    assert set(manifest["operating_points"]) == {"nl", "en"}
-    assert manifest["metrics"]["calibration"]["language"]["nl"]["recall"] >= 0.95
-    assert manifest["metrics"]["independent_test"]["all"]["n"] == len(test_part)
-    served = Classifier.load(tmp_path / "model")
-    assert served.operating_point("nl")[0] == pytest.approx(manifest["operating_points"]["nl"]["threshold"])
 
 
 def test_the_independent_set_is_what_its_parts_make() -> None:
