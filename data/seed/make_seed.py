@@ -1,31 +1,40 @@
 #!/usr/bin/env python3
 """Build data/seed/messages.csv for the Signaal complaint classifier.
 
-Deterministic, standard library only. All text comes from the hand-written
-building blocks in ./seedparts/ (written for the Signaal project, EUPL-1.2).
+Deterministic, standard library only. The text comes from the hand-written building blocks
+in ./seedparts/, the wrapper texts in ./wrappers/<language>.json and the free-written
+messages in ./free/*.jsonl (all written for the Signaal project, EUPL-1.2).
 
 Usage:
-    python make_seed.py            # writes messages.csv next to this file
-    python make_seed.py --check    # writes, then prints counts and overlap checks
-    python make_seed.py --stdout   # writes the CSV to stdout instead
+    python make_seed.py              # writes messages.csv next to this file
+    python make_seed.py --check      # writes, then prints counts and overlap checks
+    python make_seed.py --stdout     # writes the CSV to stdout instead
+    python make_seed.py --free DIR   # reads the v3 messages from DIR instead of ./free
+    python make_seed.py --tables     # prints the count tables of README.md (writes nothing)
 
-Held-out split: every pool of building blocks (situations, kernels, full message
-bodies, social posts, greetings, closings, report openers, objection parts, ...)
-is cut into a train part and a held-out part by position (item index % 5 == 2 is
-held out). Held-out rows are built only from held-out blocks and train rows only
-from train blocks, so no held-out message shares a hand-written sentence with a
-training message (apart from fill-in values such as street names and dates).
+Editions (EDITIONS): the file is built edition by edition, each with its own
+random.Random(seed) and appended after the editions before it, so adding an edition (or
+rows to v3) never changes an earlier row; ids continue per language.
+  v1 (SEED): situations + kernels, full bodies, social posts, objections, ... per category.
+  v2 (SUPPLEMENT_SEED): seedparts/*_supplement.py, hard negatives on everyday topics.
+  v3 (FREE_SEED): free/*.jsonl, one message per line, labelled by kind (data/LABELLING.md).
 
-Supplement (v2): rows built from seedparts/*_supplement.py are appended after all
-v1 rows, with their own random stream (SUPPLEMENT_SEED) created after the v1 rows
-are built, so the first 2,249 rows stay byte-identical. Same split rule, same
-channel wrappers and fill-ins; ids continue per language (nl-1423…, en-0828…).
+Held-out split, v1 and v2: every pool of building blocks (situations, kernels, full message
+bodies, social posts, greetings, closings, report openers, objection parts, ...) is cut into
+a train part and a held-out part by position (item index % 5 == 2 is held out). Held-out rows
+are built only from held-out blocks and train rows only from train blocks, so no held-out
+message shares a hand-written sentence with a training message (apart from fill-in values
+such as street names and dates). v3: the sha256 of the text decides (20 % held out); the
+wrappers added to some v3 emails come from the part of each wrapper pool of the row's split.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import io
+import json
 import os
 import random
 import re
@@ -42,6 +51,7 @@ from seedparts import en_supplement, nl_supplement  # noqa: E402
 
 SEED = 20240917
 SUPPLEMENT_SEED = 20261129  # separate stream: v1 rows must not move
+FREE_SEED = 20270415  # v3 (free-written rows): its own stream again
 HELDOUT_MOD = 5
 HELDOUT_RESIDUE = 2
 HELDOUT_SHARE = 0.2
@@ -122,6 +132,27 @@ def tagged(text: str):
     return "", text
 
 
+WRAPPER_DIR = os.path.join(HERE, "wrappers")
+# Wrapper pools every language file must have. The v1 pools (greetings ... report extras) keep
+# the order they had in seedparts/*_blocks.py, so part() splits them exactly as before.
+WRAPPER_KEYS = [
+    "greetings_formal", "greetings_informal", "closings_formal", "closings_informal",
+    "intros", "asks", "report_openers", "report_extras",
+]
+
+
+@functools.lru_cache(maxsize=None)
+def load_wrappers(code: str) -> dict:
+    """wrappers/<code>.json: lists of wrapper texts per pool (keys starting with '_' are notes)."""
+    path = os.path.join(WRAPPER_DIR, f"{code}.json")
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    missing = [k for k in WRAPPER_KEYS if k not in data]
+    if missing:
+        raise SystemExit(f"{path}: missing wrapper pools {missing}")
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
 class Lang:
     def __init__(self, code):
         self.code = code
@@ -129,6 +160,7 @@ class Lang:
             self.blocks, self.full, self.social = nl_blocks, nl_full, nl_social
         else:
             self.blocks, self.full, self.social = en_blocks, en_full, en_social
+        self.wrappers = load_wrappers(code)
 
 
 def make_ctx(rng: random.Random, lang: str) -> dict:
@@ -192,14 +224,14 @@ class Builder:
         self.L = lang
         self.split = split
         self.rng = rng
-        b = lang.blocks
-        self.g_formal = part(b.GREETINGS_FORMAL, split)
-        self.g_informal = part(b.GREETINGS_INFORMAL, split)
-        self.c_formal = part(b.CLOSINGS_FORMAL, split)
-        self.c_informal = part(b.CLOSINGS_INFORMAL, split)
-        self.intros = part(b.INTROS, split)
-        self.asks = part(b.ASKS, split)
-        self.situations = [tagged(s) for s in part(b.SITUATIONS, split)]
+        w = lang.wrappers
+        self.g_formal = part(w["greetings_formal"], split)
+        self.g_informal = part(w["greetings_informal"], split)
+        self.c_formal = part(w["closings_formal"], split)
+        self.c_informal = part(w["closings_informal"], split)
+        self.intros = part(w["intros"], split)
+        self.asks = part(w["asks"], split)
+        self.situations = [tagged(s) for s in part(lang.blocks.SITUATIONS, split)]
 
     # -- channel renderers -------------------------------------------------
     def email(self, body: str, ctx: dict, formal_bias: float = 0.6) -> str:
@@ -318,9 +350,8 @@ class Builder:
 
     def report_body(self, report: str) -> str:
         rng = self.rng
-        b = self.L.blocks
-        openers = part(b.REPORT_OPENERS, self.split)
-        extras = part(b.REPORT_EXTRAS, self.split)
+        openers = part(self.L.wrappers["report_openers"], self.split)
+        extras = part(self.L.wrappers["report_extras"], self.split)
         text = report
         if rng.random() < 0.6:
             text = f"{rng.choice(openers)} {text}"
@@ -336,6 +367,96 @@ def channel_cycle(rng: random.Random):
         yield "email" if state else "webform"
         if rng.random() < 0.8:
             state = not state
+
+
+# Which pool of full bodies a category reads, when it is not in the language's FULL table.
+FULL_POOLS = {
+    "neg_neutral_report": "REPORTS",
+    "neg_question_how_to_object": "HOW_TO_OBJECT",
+    "neg_sad_life_event": "SAD_EVENTS",
+    "neg_other": "OTHER",
+}
+# Categories whose full bodies are dressed before rendering (Builder method name).
+BODY_DRESSERS = {"neg_neutral_report": "report_body"}
+
+
+def full_pool(full, category: str) -> list:
+    """The full bodies of a category: FULL[category] first, else the pool named in FULL_POOLS."""
+    if category in full.FULL:
+        return full.FULL[category]
+    name = FULL_POOLS.get(category)
+    return getattr(full, name) if name else []
+
+
+def dress(B: "Builder", category: str, body: str) -> str:
+    name = BODY_DRESSERS.get(category)
+    return getattr(B, name)(body) if name else body
+
+
+# -- composers: fill a category up to its target with composed rows ---------------------------
+# Each takes (B, category, target, rows, add, chans): the split's Builder, the rows built so far,
+# add(text, channel) and the channel cycle. They draw from B.rng in a fixed order.
+
+def compose_kernels(B, category, target, rows, add, chans):
+    """Situation + kernel pairs (the default for every category with kernels)."""
+    for _si, _ki, stext, ktext in B.kernel_pairs(category):
+        if len(rows) >= target:
+            break
+        ch = next(chans)
+        add(B.compose_kernel(stext, ktext, ch), ch)
+
+
+def compose_objections(B, category, target, rows, add, chans):
+    """Formal objections: decision + opener + grounds + requests."""
+    gen = B.objection_bodies()
+    tries = 0
+    while len(rows) < target and tries < 5000:
+        tries += 1
+        ch = next(chans)
+        add(B.long(next(gen), ch, formal_bias=0.85), ch)
+
+
+def compose_how_to_object(B, category, target, rows, add, chans):
+    """A neutral context + a generic procedural question."""
+    f = B.L.full
+    ctxs = part(f.HOW_CONTEXTS, B.split)
+    qs = part(f.HOW_GENERIC, B.split)
+    pairs = [(c, q) for c in ctxs for q in qs]
+    B.rng.shuffle(pairs)
+    for c, q in pairs:
+        if len(rows) >= target:
+            break
+        ch = next(chans)
+        add(B.long(f"{c} {q}", ch), ch)
+
+
+def compose_report_pairs(B, category, target, rows, add, chans):
+    """Two neutral defect reports joined in one message."""
+    rng = B.rng
+    reps = part(B.L.full.REPORTS, B.split)
+    joins = REPORT_PAIR_JOIN[B.L.code]
+    tries = 0
+    while len(rows) < target and tries < 2000 and len(reps) > 1:
+        tries += 1
+        a, b = rng.sample(reps, 2)
+        if len(b) > 1 and b[1].islower():
+            b = b[0].lower() + b[1:]
+        ch = next(chans)
+        add(B.long(rng.choice(joins).format(a=a, b=b), ch), ch)
+
+
+COMPOSERS = {
+    "formal_objection": compose_objections,
+    "neg_question_how_to_object": compose_how_to_object,
+    "neg_neutral_report": compose_report_pairs,
+}
+
+
+def composer_for(lang: "Lang", category: str):
+    """COMPOSERS[category]; categories with kernels default to compose_kernels; else None."""
+    if category in COMPOSERS:
+        return COMPOSERS[category]
+    return compose_kernels if category in lang.blocks.KERNELS else None
 
 
 def build_category(lang: Lang, category: str, split: str, target: int, rng: random.Random):
@@ -354,76 +475,36 @@ def build_category(lang: Lang, category: str, split: str, target: int, rng: rand
     for tpl in part(lang.social.SOCIAL.get(category, []), split):
         add(B.social(tpl), "social")
 
-    f = lang.full
-    full_items = []
-    if category in f.FULL:
-        full_items = part(f.FULL[category], split)
-    elif category == "neg_neutral_report":
-        full_items = part(f.REPORTS, split)
-    elif category == "neg_question_how_to_object":
-        full_items = part(f.HOW_TO_OBJECT, split)
-    elif category == "neg_sad_life_event":
-        full_items = part(f.SAD_EVENTS, split)
-    elif category == "neg_other":
-        full_items = part(f.OTHER, split)
-
+    full_items = part(full_pool(lang.full, category), split)
     first_channel = {}
     for i, tpl in enumerate(full_items):
         ch = next(chans)
-        body = B.report_body(tpl) if category == "neg_neutral_report" else tpl
-        add(B.long(body, ch), ch)
+        add(B.long(dress(B, category, tpl), ch), ch)
         first_channel[i] = ch
 
     # Composed rows.
-    if category in lang.blocks.KERNELS:
-        for _si, _ki, stext, ktext in B.kernel_pairs(category):
-            if len(rows) >= target:
-                break
-            ch = next(chans)
-            add(B.compose_kernel(stext, ktext, ch), ch)
-    elif category == "formal_objection":
-        gen = B.objection_bodies()
-        tries = 0
-        while len(rows) < target and tries < 5000:
-            tries += 1
-            ch = next(chans)
-            add(B.long(next(gen), ch, formal_bias=0.85), ch)
-    elif category == "neg_question_how_to_object":
-        ctxs = part(f.HOW_CONTEXTS, split)
-        qs = part(f.HOW_GENERIC, split)
-        pairs = [(c, q) for c in ctxs for q in qs]
-        rng.shuffle(pairs)
-        for c, q in pairs:
-            if len(rows) >= target:
-                break
-            ch = next(chans)
-            add(B.long(f"{c} {q}", ch), ch)
-    elif category == "neg_neutral_report":
-        reps = part(f.REPORTS, split)
-        joins = REPORT_PAIR_JOIN[lang.code]
-        tries = 0
-        while len(rows) < target and tries < 2000 and len(reps) > 1:
-            tries += 1
-            a, b = rng.sample(reps, 2)
-            if len(b) > 1 and b[1].islower():
-                b = b[0].lower() + b[1:]
-            ch = next(chans)
-            add(B.long(rng.choice(joins).format(a=a, b=b), ch), ch)
+    composer = composer_for(lang, category)
+    if composer is not None:
+        composer(B, category, target, rows, add, chans)
 
     # Last resort: render full bodies a second time in the other long channel.
     i = 0
     while len(rows) < target and full_items and i < 3 * len(full_items):
         idx = i % len(full_items)
         ch = "webform" if first_channel.get(idx) == "email" else "email"
-        body = B.report_body(full_items[idx]) if category == "neg_neutral_report" else full_items[idx]
-        if add(B.long(body, ch), ch):
+        if add(B.long(dress(B, category, full_items[idx]), ch), ch):
             REUSED["count"] += 1
         i += 1
     return rows[:target] if len(rows) > target else rows
 
 
-def build_rows():
-    rng = random.Random(SEED)
+def next_id(earlier, code: str) -> int:
+    """The first free id number of a language after the rows of earlier editions."""
+    return sum(1 for r in earlier if r[3] == code) + 1
+
+
+def build_rows(rng: random.Random, earlier=(), free_dir=None):
+    """Edition v1: every category of both languages, stratified by category and split."""
     out = []
     for code in ("nl", "en"):
         lang = Lang(code)
@@ -436,24 +517,16 @@ def build_rows():
                     label = 1 if cat in POSITIVE else 0
                     lang_rows.append([text, label, code, channel, cat, split])
         rng.shuffle(lang_rows)
-        for i, r in enumerate(lang_rows, 1):
+        for i, r in enumerate(lang_rows, next_id(earlier, code)):
             out.append([f"{code}-{i:04d}"] + r)
     return out
 
 
-# Existing pools the supplement reuses for channel rendering (greetings, closings, ...).
-WRAPPER_POOLS = [
-    "GREETINGS_FORMAL", "GREETINGS_INFORMAL", "CLOSINGS_FORMAL", "CLOSINGS_INFORMAL",
-    "INTROS", "ASKS", "REPORT_OPENERS", "REPORT_EXTRAS",
-]
-
-
 def supplement_lang(code: str) -> Lang:
-    """A Lang whose text pools are the supplement's, with the v1 wrappers and fill-ins."""
+    """A Lang whose text pools are the supplement's, with the language's wrappers and fill-ins."""
     supp = nl_supplement if code == "nl" else en_supplement
-    lang = Lang(code)
-    wrappers = {name: getattr(lang.blocks, name) for name in WRAPPER_POOLS}
-    lang.blocks = SimpleNamespace(**wrappers, SITUATIONS=supp.SITUATIONS, KERNELS=supp.KERNELS)
+    lang = Lang(code)  # keeps the language's wrappers (wrappers/<code>.json)
+    lang.blocks = SimpleNamespace(SITUATIONS=supp.SITUATIONS, KERNELS=supp.KERNELS)
     # Only FULL is read for the supplement's categories; the v1-only pools are empty here.
     lang.full = SimpleNamespace(FULL=supp.FULL, REPORTS=[], HOW_TO_OBJECT=[], SAD_EVENTS=[], OTHER=[],
                                 HOW_CONTEXTS=[], HOW_GENERIC=[])
@@ -461,9 +534,8 @@ def supplement_lang(code: str) -> Lang:
     return lang
 
 
-def build_supplement_rows(v1_rows):
-    """Supplement rows, ids continuing after the v1 ids of each language."""
-    rng = random.Random(SUPPLEMENT_SEED)
+def build_supplement_rows(rng: random.Random, earlier, free_dir=None):
+    """Edition v2: supplement rows, ids continuing after the earlier ids of each language."""
     out = []
     for code in ("nl", "en"):
         lang = supplement_lang(code)
@@ -485,10 +557,224 @@ def build_supplement_rows(v1_rows):
                     label = 1 if cat in POSITIVE else 0
                     lang_rows.append([text, label, code, channel, cat, split])
         rng.shuffle(lang_rows)
-        first = sum(1 for r in v1_rows if r[3] == code) + 1
-        for i, r in enumerate(lang_rows, first):
+        for i, r in enumerate(lang_rows, next_id(earlier, code)):
             out.append([f"{code}-{i:04d}"] + r)
     return out
+
+
+# -- edition v3: free-written messages ---------------------------------------------------------
+
+FREE_DIR = os.path.join(HERE, "free")
+LABELLING = os.path.join(HERE, os.pardir, "LABELLING.md")
+FREE_KEYS = ("text", "label", "language", "channel", "kind", "organisation", "writer")
+FREE_CHANNELS = ("email", "webform", "social", "phone", "letter")
+FREE_HELDOUT_PERCENT = 20   # sha256 of the text decides: the same text always lands in the same split
+FREE_WRAP_SHARE = 0.25      # share of the email rows, per language and label, that get extra wrappers
+WEEKDAYS = {
+    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+
+
+@functools.lru_cache(maxsize=None)
+def kind_labels(path: str = LABELLING) -> dict:
+    """kind -> label, read from the table under '## Kinds' in data/LABELLING.md."""
+    kinds = {}
+    in_kinds = False
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("## "):
+                in_kinds = line.strip() == "## Kinds"
+                continue
+            m = re.match(r"\|\s*`([a-z_]+)`\s*\|\s*([01])\s*\|", line) if in_kinds else None
+            if m:
+                kinds[m.group(1)] = int(m.group(2))
+    if not kinds:
+        raise SystemExit(f"{path}: no kind table under '## Kinds'")
+    return kinds
+
+
+def label_of(category: str):
+    """The label a v1/v2 category or a v3 kind fixes (None if unknown)."""
+    if category in CATEGORIES:
+        return 1 if category in POSITIVE else 0
+    return kind_labels().get(category)
+
+
+def free_split(text: str) -> str:
+    h = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+    return "heldout" if h % 100 < FREE_HELDOUT_PERCENT else "train"
+
+
+def read_free(free_dir: str):
+    """Validated records of every free/*.jsonl file, sorted by file name, in line order."""
+    kinds = kind_labels()
+    records = []
+    if not free_dir or not os.path.isdir(free_dir):
+        return records
+    for name in sorted(os.listdir(free_dir)):
+        if not name.endswith(".jsonl"):
+            continue
+        path = os.path.join(free_dir, name)
+        with open(path, encoding="utf-8", newline="") as fh:
+            lines = fh.read().split("\n")
+        for lineno, line in enumerate(lines, 1):
+            shown = os.path.relpath(path, HERE) if os.path.abspath(path).startswith(HERE + os.sep) else path
+            where = f"{shown}:{lineno}"
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                if lineno == len(lines):  # last line, no newline yet: still being written
+                    print(f"warning: {where}: incomplete last line skipped", file=sys.stderr)
+                    continue
+                raise SystemExit(f"{where}: not JSON ({exc})") from None
+            if not isinstance(rec, dict) or any(k not in rec for k in FREE_KEYS):
+                raise SystemExit(f"{where}: needs the keys {', '.join(FREE_KEYS)}")
+            text, label, kind = rec["text"], rec["label"], rec["kind"]
+            if not isinstance(text, str) or not text.strip():
+                raise SystemExit(f"{where}: empty text")
+            if kind not in kinds:
+                raise SystemExit(f"{where}: kind {kind!r} is not in the table of data/LABELLING.md")
+            if type(label) is not int or label != kinds[kind]:
+                raise SystemExit(f"{where}: label {label!r} disagrees with kind {kind!r} "
+                                 f"(label {kinds[kind]} in data/LABELLING.md)")
+            if rec["language"] not in ("nl", "en"):
+                raise SystemExit(f"{where}: language {rec['language']!r} is not nl or en")
+            if rec["channel"] not in FREE_CHANNELS:
+                raise SystemExit(f"{where}: channel {rec['channel']!r} is not one of {FREE_CHANNELS}")
+            records.append(dict(rec, text=text.strip(), where=where))
+    return records
+
+
+NAME_PARTICLES = {"van", "de", "der", "den", "te", "ter", "ten", "het", "'t", "el", "al", "da", "von", "bin", "ben",
+                  "heer", "mevrouw"}
+
+
+def signer(text: str):
+    """The name a message already ends with ("Groet,\nJ. de Wit", "Kind regards, Liam O'Connor"), or None."""
+    line = text.rstrip().rsplit("\n", 1)[-1]
+    if line.count(",") > 1:
+        return None
+    last = line.rsplit(",", 1)[-1].strip()
+    words = last.split()
+    if not 1 <= len(words) <= 6 or len(last) > 40 or not words[0][:1].isupper() or re.search(r"[\d@:!?]", last):
+        return None
+    if all(w[:1].isupper() or w.lower() in NAME_PARTICLES for w in words) and len(words) > 1:
+        return last
+    return None
+
+
+def wrap_free(text: str, code: str, organisation: str, split: str, rng: random.Random) -> str:
+    """Add a signature, a 'sent from' line, a disclaimer and/or a quoted or forwarded neutral
+    mail from the organisation, all from the split's part of the wrapper pools."""
+    w = load_wrappers(code)
+
+    def pick(key):
+        return rng.choice(part(w[key], split))
+
+    ctx = make_ctx(rng, code)
+    name = signer(text)
+    if name:  # the signature repeats the name the writer signed with
+        ctx.update(name=name, fname=name.split()[0])
+    org, domain = w["organisations"].get(organisation, w["organisations"]["other"])
+    slug = re.sub(r"[^a-z0-9]", "", ctx["place"].lower())
+    ctx.update(
+        time=f"{rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}",  # a clock time here
+        weekday=rng.choice(WEEKDAYS[code]),
+        org=org.format(place=ctx["place"]), domain=domain.format(placeslug=slug),
+    )
+    ctx["subject"] = fill(pick("subjects"), ctx)
+    sig = rng.random() < 0.5
+    sent = rng.random() < 0.3
+    disc = rng.random() < 0.35
+    r = rng.random()
+    quote = "quoted" if r < 0.35 else "forwarded" if r < 0.5 else ""
+    if not (sig or sent or disc or quote):
+        sig, sent, disc, quote = [(True, False, False, ""), (False, True, False, ""),
+                                  (False, False, True, ""), (False, False, False, "quoted")][rng.randrange(4)]
+    blocks = [text]
+    if sig:
+        blocks.append(fill(pick("signatures"), ctx))
+    if sent:
+        blocks.append(pick("sent_from"))
+    if disc:
+        blocks.append(pick("disclaimers"))
+    if quote:
+        mail = [fill(s, ctx) for s in pick("org_mails")]
+        if quote == "quoted":
+            blocks.append(fill(pick("quote_attributions"), ctx) + "\n" + "\n".join(f"> {s}" for s in mail))
+        else:
+            blocks.append(fill(pick("forward_headers"), ctx) + "\n\n" + "\n".join(mail))
+    return "\n\n".join(blocks)
+
+
+def build_free_rows(rng: random.Random, earlier, free_dir: str = FREE_DIR):
+    """Edition v3: the free-written messages of free/*.jsonl, each once, split by a hash of
+    the text; a share of the email rows gets extra (neutral) wrappers."""
+    seen = {r[1] for r in earlier}
+    records = []
+    for rec in read_free(free_dir):
+        if rec["text"] in seen:
+            FREE_SKIPPED.append(rec["where"])
+            continue
+        seen.add(rec["text"])
+        rec["split"] = free_split(rec["text"])
+        records.append(rec)
+    # Same share for both labels (and languages): sample the email rows of each group.
+    chosen = set()
+    for code in ("nl", "en"):
+        for label in (0, 1):
+            idx = [i for i, r in enumerate(records)
+                   if r["language"] == code and r["label"] == label and r["channel"] == "email"]
+            chosen.update(rng.sample(idx, round(FREE_WRAP_SHARE * len(idx))))
+    out = []
+    for code in ("nl", "en"):
+        i = next_id(earlier, code)
+        for n, r in enumerate(records):
+            if r["language"] != code:
+                continue
+            text = r["text"]
+            if n in chosen:
+                text = wrap_free(text, code, r["organisation"], r["split"], rng)
+            out.append([f"{code}-{i:04d}", text, r["label"], code, r["channel"], r["kind"], r["split"]])
+            i += 1
+    return out
+
+
+# Texts of free/*.jsonl skipped because an earlier row has the same text (file:line).
+FREE_SKIPPED = []
+
+# Editions in build order: (name, seed, builder). A builder is called as
+# builder(random.Random(seed), rows of the editions before it, free_dir) and returns its rows
+# ([id, text, label, language, channel, category, split]). Each edition has its own stream and
+# sees the earlier rows only for ids and duplicates, so adding an edition at the end never
+# changes an earlier row.
+EDITIONS = [
+    ("v1", SEED, build_rows),
+    ("v2", SUPPLEMENT_SEED, build_supplement_rows),
+    ("v3", FREE_SEED, build_free_rows),
+]
+
+
+def build_editions(free_dir: str = FREE_DIR):
+    """[(edition name, rows)] in file order."""
+    REUSED["count"] = 0
+    FREE_SKIPPED.clear()
+    rows, out = [], []
+    for name, seed, builder in EDITIONS:
+        new = builder(random.Random(seed), list(rows), free_dir)
+        rows += new
+        out.append((name, new))
+    return out
+
+
+def build_csv(free_dir: str = FREE_DIR) -> str:
+    """The whole of messages.csv as a string."""
+    buf = io.StringIO()
+    write_csv([r for _name, rows in build_editions(free_dir) for r in rows], buf)
+    return buf.getvalue()
 
 
 # Rows whose body is a second rendering (other long channel) of a hand-written body.
@@ -508,68 +794,141 @@ def shingles(text: str, k: int = 4):
     return {" ".join(toks[i:i + k]) for i in range(max(1, len(toks) - k + 1))}
 
 
-def check(path: str):
-    from collections import Counter
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    n = len(rows)
-    print(f"rows: {n}")
-    lang = Counter(r["language"] for r in rows)
-    print(f"language: {dict(lang)}  nl share = {lang['nl'] / n:.3f}")
-    lab = Counter(r["label"] for r in rows)
-    print(f"label: {dict(lab)}  label-1 share = {lab['1'] / n:.3f}")
-    print("channel x language:", dict(Counter((r["language"], r["channel"]) for r in rows)))
-    sp = Counter(r["split"] for r in rows)
-    print(f"split: {dict(sp)}  heldout share = {sp['heldout'] / n:.3f}")
-    print("category (lang, total, heldout):")
-    for cat in CATEGORIES:
-        for code in ("nl", "en"):
-            sub = [r for r in rows if r["category"] == cat and r["language"] == code]
-            ch = Counter(r["channel"] for r in sub)
-            print(f"  {cat:32s} {code} {len(sub):4d} heldout={sum(r['split'] == 'heldout' for r in sub):3d}"
-                  f"  email={ch['email']:3d} webform={ch['webform']:3d} social={ch['social']:3d}")
-    texts = [r["text"] for r in rows]
-    print("duplicate texts:", n - len(set(texts)))
-    print("empty texts:", sum(1 for t in texts if not t.strip()))
-    print("ids unique:", len({r["id"] for r in rows}) == n)
-    bad = [r for r in rows if (r["label"] == "1") != (r["category"] in POSITIVE)]
-    print("label/category mismatches:", len(bad))
-    left = [t for t in texts if re.search(r"\{[a-z0-9_]+\}", t)]
-    print("unfilled slots:", len(left))
-    # Near-duplicate check between held-out and train (4-gram Jaccard).
-    train = [(shingles(r["text"]), r) for r in rows if r["split"] == "train"]
+def nearest_train(rows):
+    """For each held-out row, (highest 4-gram Jaccard with any train row, id), highest first.
+    Uses an inverted index from shingle to train rows, so only rows sharing a shingle are compared."""
+    from collections import Counter, defaultdict
+    index = defaultdict(list)
+    sizes = []
+    for r in rows:
+        if r["split"] == "train":
+            s = shingles(r["text"])
+            for g in s:
+                index[g].append(len(sizes))
+            sizes.append(len(s))
     worst = []
     for r in rows:
         if r["split"] != "heldout":
             continue
         s = shingles(r["text"])
-        best = 0.0
-        for t, _ in train:
-            inter = len(s & t)
-            if inter:
-                j = inter / len(s | t)
-                best = max(best, j)
+        inter = Counter()
+        for g in s:
+            inter.update(index.get(g, ()))
+        best = max((n / (len(s) + sizes[t] - n) for t, n in inter.items()), default=0.0)
         worst.append((best, r["id"]))
     worst.sort(reverse=True)
+    return worst
+
+
+def check(path: str, edition_of: dict):
+    from collections import Counter
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    n = len(rows)
+    print(f"rows: {n}")
+    print("editions:", dict(Counter(edition_of.get(r["id"], "?") for r in rows)))
+    lang = Counter(r["language"] for r in rows)
+    print(f"language: {dict(lang)}  nl share = {lang['nl'] / n:.3f}")
+    lab = Counter(r["label"] for r in rows)
+    print(f"label: {dict(lab)}  label-1 share = {lab['1'] / n:.3f}")
+    print("channel x language:", dict(sorted(Counter((r["language"], r["channel"]) for r in rows).items())))
+    sp = Counter(r["split"] for r in rows)
+    print(f"split: {dict(sp)}  heldout share = {sp['heldout'] / n:.3f}")
+    old = [r for r in rows if edition_of.get(r["id"]) in ("v1", "v2")]
+    print("v1+v2 category (lang, total, heldout):")
+    for cat in CATEGORIES:
+        for code in ("nl", "en"):
+            sub = [r for r in old if r["category"] == cat and r["language"] == code]
+            ch = Counter(r["channel"] for r in sub)
+            print(f"  {cat:32s} {code} {len(sub):4d} heldout={sum(r['split'] == 'heldout' for r in sub):3d}"
+                  f"  email={ch['email']:3d} webform={ch['webform']:3d} social={ch['social']:3d}")
+    free = [r for r in rows if edition_of.get(r["id"]) == "v3"]
+    print(f"v3 kind (lang, total, heldout), {len(free)} rows, "
+          f"{len(FREE_SKIPPED)} free rows skipped as duplicates:")
+    for kind, label in kind_labels().items():
+        for code in ("nl", "en"):
+            sub = [r for r in free if r["category"] == kind and r["language"] == code]
+            if not sub:
+                continue
+            ch = Counter(r["channel"] for r in sub)
+            print(f"  {kind:26s} {label} {code} {len(sub):4d} heldout={sum(r['split'] == 'heldout' for r in sub):3d}"
+                  + "".join(f" {c}={ch[c]:3d}" for c in FREE_CHANNELS))
+    texts = [r["text"] for r in rows]
+    print("duplicate texts:", n - len(set(texts)))
+    print("empty texts:", sum(1 for t in texts if not t.strip()))
+    print("ids unique:", len({r["id"] for r in rows}) == n)
+    bad = [r["id"] for r in rows if label_of(r["category"]) is None or str(label_of(r["category"])) != r["label"]]
+    print("label/category-or-kind mismatches:", len(bad), bad[:10])
+    left = [t for t in texts if re.search(r"\{[a-z0-9_]+\}", t)]
+    print("unfilled slots:", len(left))
+    # Near-duplicate check between held-out and train (4-gram Jaccard).
+    worst = nearest_train(rows)
     print("heldout->train max 4-gram Jaccard: top 5", [(round(b, 2), i) for b, i in worst[:5]])
     print("heldout items with Jaccard > 0.5:", sum(1 for b, _ in worst if b > 0.5))
 
 
+def markdown_tables(editions) -> str:
+    """The count tables of README.md (all editions; v3 per language, channel and kind)."""
+    rows = [r for _name, rs in editions for r in rs]
+    free = [r for name, rs in editions if name == "v3" for r in rs]
+    ones = lambda rs: sum(1 for r in rs if r[2] == 1)  # noqa: E731
+    held = lambda rs: sum(1 for r in rs if r[6] == "heldout")  # noqa: E731
+    out = ["All editions:", "", "| language | " + " | ".join(FREE_CHANNELS) + " | total |",
+           "|---|" + "---:|" * (len(FREE_CHANNELS) + 1)]
+    for code in ("nl", "en", None):
+        rs = [r for r in rows if code in (None, r[3])]
+        share = f" ({len(rs) / len(rows) * 100:.1f} %)" if code == "nl" else ""
+        out.append(f"| {code or 'all'} | " + " | ".join(f"{sum(1 for r in rs if r[4] == c):,}" for c in FREE_CHANNELS)
+                   + f" | {len(rs):,}{share} |")
+    out += ["", "| split | label 1 | label 0 | total |", "|---|---:|---:|---:|"]
+    for split in ("train", "heldout", None):
+        rs = [r for r in rows if split in (None, r[6])]
+        pct = (lambda k: f" ({k / len(rs) * 100:.1f} %)") if split is None else (lambda k: "")
+        out.append(f"| {split or 'all'} | {ones(rs):,}{pct(ones(rs))} | {len(rs) - ones(rs):,}{pct(len(rs) - ones(rs))}"
+                   f" | {len(rs):,} |")
+    out += ["", f"v3 ({len(free):,} rows):", "", "| language | label 1 | label 0 | total | heldout |",
+            "|---|---:|---:|---:|---:|"]
+    for code in ("nl", "en", None):
+        rs = [r for r in free if code in (None, r[3])]
+        pct = f" ({held(rs) / len(rs) * 100:.1f} %)" if code is None and rs else ""
+        out.append(f"| {code or 'all'} | {ones(rs):,} | {len(rs) - ones(rs):,} | {len(rs):,} | {held(rs):,}{pct} |")
+    out += ["", "| channel | nl | en | total |", "|---|---:|---:|---:|"]
+    for c in FREE_CHANNELS:
+        n = [sum(1 for r in free if r[4] == c and r[3] == code) for code in ("nl", "en")]
+        out.append(f"| {c} | {n[0]:,} | {n[1]:,} | {sum(n):,} |")
+    out += ["", "| kind | label | nl | en | heldout | total |", "|---|:-:|---:|---:|---:|---:|"]
+    for kind, label in kind_labels().items():
+        rs = [r for r in free if r[5] == kind]
+        if rs:
+            out.append(f"| `{kind}` | {label} | {sum(1 for r in rs if r[3] == 'nl')} | "
+                       f"{sum(1 for r in rs if r[3] == 'en')} | {held(rs)} | {len(rs)} |")
+    return "\n".join(out) + "\n"
+
+
 def main(argv):
-    rows = build_rows()
-    rows += build_supplement_rows(rows)
+    free_dir = FREE_DIR
+    if "--free" in argv:
+        free_dir = argv[argv.index("--free") + 1]
     if "--stdout" in argv:
-        write_csv(rows, sys.stdout)
+        sys.stdout.write(build_csv(free_dir))
         return
+    if "--tables" in argv:
+        sys.stdout.write(markdown_tables(build_editions(free_dir)))
+        return
+    editions = build_editions(free_dir)
     path = os.path.join(HERE, "messages.csv")
     buf = io.StringIO()
-    write_csv(rows, buf)
+    write_csv([r for _name, rows in editions for r in rows], buf)
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(buf.getvalue())
-    print(f"wrote {len(rows)} rows to {path}")
+    print(f"wrote {sum(len(rows) for _n, rows in editions)} rows to {path} ("
+          + ", ".join(f"{name}: {len(rows)}" for name, rows in editions) + ")")
     print(f"rows that re-render a body already used in the other long channel: {REUSED['count']}")
+    if FREE_SKIPPED:
+        print(f"free rows skipped, text already present: {len(FREE_SKIPPED)} ({', '.join(FREE_SKIPPED[:5])}"
+              + (", …" if len(FREE_SKIPPED) > 5 else "") + ")")
     if "--check" in argv:
-        check(path)
+        check(path, {r[0]: name for name, rows in editions for r in rows})
 
 
 if __name__ == "__main__":

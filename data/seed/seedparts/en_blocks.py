@@ -3,40 +3,10 @@
 Same structure as nl_blocks: tagged situations (A = application/request pending,
 M = report of a defect, P = a problem already) and category kernels; an "A|" or
 "M|" prefix on a kernel restricts it to situations of that type.
-"""
 
-GREETINGS_FORMAL = [
-    "Dear Sir or Madam,", "Dear sir/madam,", "To whom it may concern,", "Dear colleague,",
-    "Dear municipality,", "Good morning,", "Good afternoon,", "Dear customer service team,",
-    "Dear team,", "Dear Sir/Madam,",
-]
-GREETINGS_INFORMAL = [
-    "Hi,", "Hello,", "Hi there,", "Hello team,", "Hey,", "Hi all,", "Goedemiddag (sorry, my Dutch is limited),",
-    "Hallo,", "Hi again,",
-]
-CLOSINGS_FORMAL = [
-    "Kind regards,", "Best regards,", "Yours faithfully,", "Sincerely,", "Regards,",
-    "Thank you in advance,", "With kind regards,", "Yours sincerely,",
-]
-CLOSINGS_INFORMAL = [
-    "Thanks,", "Cheers,", "Best,", "Thanks in advance,", "Many thanks,", "Thx,", "Groetjes,",
-]
-INTROS = [
-    "I am writing about my application.", "I am writing to you regarding the following.",
-    "Apologies for writing in English; my Dutch is not good enough yet for this.",
-    "I hope this email reaches the right department.",
-    "My name is {name} and I live at {street} {nr} in {place}.",
-    "I'm contacting you about case number {case}.", "Re: file {case}.",
-    "I moved to the Netherlands last year for work.",
-    "I could not find an English contact form, so I am using this one.",
-    "I am writing on behalf of my partner, who does not speak Dutch.",
-]
-ASKS = [
-    "I look forward to hearing from you.", "Please let me know.", "You can reach me on {phone}.",
-    "My reference number is {case}.", "Thanks for your time.", "I would appreciate a reply in English if possible.",
-    "Email is the best way to reach me.", "Reference: {case}.", "I can be reached after 3 pm on {phone}.",
-    "I have attached the letter of {date}.", "Thank you.", "Let me know if you need anything else from me.",
-]
+Greetings, closings, intros, follow-ups and report openers/extras are in
+../wrappers/en.json.
+"""
 
 SITUATIONS = [
     "A|On {date} I applied for a residents' parking permit for {street}.",
@@ -324,17 +294,3 @@ KERNELS = {
     "Thank you for helping me in English, that made a big difference for me.",
 ]
 }
-
-REPORT_OPENERS = [
-    "I'd like to report something.", "Just a quick report:", "I would like to report the following.",
-    "Maybe this is already known, but just in case:", "FYI:", "Report about public space.",
-    "I noticed something this morning that I want to pass on.", "I couldn't find the right category, so I'm reporting it here.",
-    "Report:", "I walk past here every day and noticed the following.",
-]
-REPORT_EXTRAS = [
-    "I've attached a photo.", "Photo attached.", "You can reach me on {phone} if needed.",
-    "No rush, but good to know.", "I noticed it last night.", "Not sure if it has already been reported.",
-    "Thanks for passing it on to the right department.", "No need to get back to me.",
-    "I live at number {nr} myself.", "Kids play there a lot, hence the report.",
-    "Sorry for writing in English.", "Let me know if you need more details.",
-]

@@ -3,55 +3,10 @@
 A composed message = situation + kernel (+ optional generic ask). Situations are
 deliberately neutral and shared between positive and negative kernels, so the
 topic alone never gives the label away.
+
+Greetings, closings, intros, follow-ups and report openers/extras are in
+../wrappers/nl.json.
 """
-
-GREETINGS_FORMAL = [
-    "Geachte heer/mevrouw,", "Geachte mevrouw, meneer,", "Geacht college,",
-    "Geachte dames en heren,", "Geachte medewerker,", "L.S.,", "Beste medewerker,",
-    "Geachte medewerker van Klantcontact,", "Goedemiddag,", "Goedemorgen,",
-    "Beste meneer/mevrouw,", "Goedendag,", "Geachte heer, mevrouw,",
-    "Aan de afdeling Publiekszaken,", "Beste klantenservice,",
-]
-GREETINGS_INFORMAL = [
-    "Hallo,", "Hoi,", "Beste,", "Dag,", "Beste mensen,", "Hoi allemaal,", "Hallo daar,",
-    "Goeiedag,", "Hallo gemeente,", "Hey,", "Beste lezer,", "Middag,",
-]
-CLOSINGS_FORMAL = [
-    "Met vriendelijke groet,", "Met vriendelijke groeten,", "Hoogachtend,",
-    "Vriendelijke groet,", "Met de meeste hoogachting,", "Met groet,",
-    "Bij voorbaat dank,", "Met vriendelijke groet en alvast dank,", "In afwachting van uw reactie,",
-    "Vriendelijke groeten,",
-]
-CLOSINGS_INFORMAL = [
-    "Groeten,", "Gr.", "Mvg,", "Groetjes,", "Dank en groet,", "Vr. gr.,", "Alvast bedankt,",
-    "Doei,", "Groet,", "Thanks alvast,",
-]
-
-# Opening lines an email writer might put before the substance (label-neutral).
-INTROS = [
-    "Ik mail u over het volgende.", "Graag vraag ik uw aandacht voor het volgende.",
-    "Ik schrijf u naar aanleiding van mijn aanvraag.", "Via deze mail neem ik contact met u op.",
-    "Ik heb een bericht over mijn dossier.", "Even over mijn lopende zaak.",
-    "Ik hoop dat deze mail bij de juiste afdeling terechtkomt.",
-    "Ik wist niet goed bij wie ik moest zijn, dus ik probeer het via dit adres.",
-    "Mijn naam is {name} en ik woon aan de {street} in {place}.",
-    "Ik schrijf namens mijn moeder, die zelf niet goed met de computer overweg kan.",
-    "Het gaat om zaaknummer {case}.", "Betreft: dossier {case}.",
-    "Ik stuur deze mail vanaf het adres van mijn dochter.",
-    "Graag leg ik u kort uit waar het om gaat.",
-]
-
-# Generic follow-ups, usable after positive and negative kernels alike.
-ASKS = [
-    "Ik hoor graag van u.", "Graag uw reactie.", "U kunt mij bereiken op {phone}.",
-    "Ik ben overdag bereikbaar op {phone}.", "Mijn zaaknummer is {case}.",
-    "Alvast bedankt voor de moeite.", "Graag hoor ik binnenkort van u.",
-    "Bellen mag, liefst na drie uur 's middags.", "Mailen heeft mijn voorkeur.",
-    "Zaaknummer: {case}.", "Mocht u nog iets nodig hebben, laat het weten.",
-    "Bel gerust als iets onduidelijk is.", "Ik heb de brief van {date} bijgevoegd.",
-    "Mijn adres is {street} {nr} in {place}.", "Reageren kan op dit mailadres.",
-    "Dank u wel.",
-]
 
 # Neutral context sentences: something the writer did or noticed. {date} etc. are filled in.
 SITUATIONS = [
@@ -516,26 +471,3 @@ KERNELS = {
     "Zelden zo goed geholpen. Hartelijk dank.",
 ],
 }
-
-# Openers and extras for neutral defect reports (label 0): the defect itself is in nl_full.
-REPORT_OPENERS = [
-    "Ik wil graag een melding doen.", "Even een melding:", "Graag wil ik het volgende doorgeven.",
-    "Melding openbare ruimte.", "Ik wil iets melden in de openbare ruimte.",
-    "Misschien is dit al bekend, maar voor de zekerheid:", "Ter info:",
-    "Ik zag vanochtend iets wat ik wil doorgeven.", "Via dit formulier een melding.",
-    "Ik kon de juiste categorie niet vinden, dus ik meld het hier.",
-    "Bij deze een melding.", "Graag uw aandacht voor het volgende.", "Melding:",
-    "Ik loop hier dagelijks langs en zag het volgende.",
-]
-REPORT_EXTRAS = [
-    "Ik heb een foto bijgevoegd.", "Een foto stuur ik mee.",
-    "Bij vragen ben ik bereikbaar op {phone}.", "Ik kwam het tegen tijdens het hondenuitlaten.",
-    "Geen haast, maar wel goed om te weten.",
-    "Misschien kan er iemand naar kijken als er toch een ploeg in de buurt is.",
-    "Het is me gisteravond opgevallen.", "Mijn buurman had het ook gezien.",
-    "Ik weet niet of het al gemeld is.", "Alvast bedankt voor het doorgeven aan de juiste afdeling.",
-    "Als u meer informatie nodig heeft, hoor ik het graag.",
-    "Terugkoppeling is niet nodig.", "Ik woon zelf op nummer {nr}.",
-    "Het gaat om de kant van de even huisnummers.", "Kinderen spelen daar vaak, vandaar.",
-    "Laat maar weten als ik iets moet aanvullen.",
-]
