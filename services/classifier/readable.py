@@ -14,6 +14,7 @@ count for neither side, so a short reference like "zaak 2026-0042" is not unread
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -147,7 +148,10 @@ def _odd_case(token: str) -> bool:
     return switches >= 2
 
 
+@functools.lru_cache(maxsize=4096)
 def _script(ch: str) -> str:
+    if ch.isascii():
+        return "LATIN"  # only letters reach here; the common case, without a name lookup
     try:
         name = unicodedata.name(ch)
     except ValueError:
