@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/classifier_memory.py [--messages 500]
 
-Runs the real worker code (`Worker(ClassifyStage()).drain()`) in a child process on a fresh
+Runs the real worker code (`Worker(ClassifyStage(settings)).drain()`) in a child process on a fresh
 SQLite database holding N seed messages, and reports the child's peak RSS (ru_maxrss)
 after each phase. The shipped model runs on ONNX Runtime, so the worker never imports torch.
 """
@@ -29,13 +29,14 @@ from services.ingest.sink import Sink
 from shared import migrate
 from shared.db import Database
 from shared.pipeline import Worker, WorkerConfig
+from shared.settings import get_settings
 from tests.conftest import make_incoming
 phases["imports_mb"] = peak()
 database = Database(f"sqlite:///{sys.argv[2]}/bench.db")
 migrate.upgrade(database.engine)
 texts = [e.text for e in data.read_csv(data.Path(sys.argv[1]) / "data/seed/messages.csv")][: int(sys.argv[3])]
 Sink(database, "bench").store([make_incoming(t) for t in texts])
-stage = ClassifyStage()
+stage = ClassifyStage(get_settings())
 stage.classifier()
 phases["model_loaded_mb"] = peak()
 handled = Worker(stage, database, WorkerConfig(batch_size=64)).drain(threading.Event())

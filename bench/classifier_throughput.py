@@ -21,8 +21,8 @@ Both heads are trained on the seed train split. The independent test part
 At the end it runs bench/classifier_memory.py: the classify worker's peak RSS.
 Macro-F1 is measured at 0.5 and at the model's threshold on the held-out split, and on
 *long held-out* texts: each held-out message placed at a random position among three
-neutral held-out messages of its language (its label is the message's label), to show whether a complaint deep inside a
-long email is still found.
+neutral held-out messages of its language (its label is the message's label), to show
+whether a complaint deep inside a long email is still found.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def ingest(
             bar = ProgressBar(connector.name)
             if hasattr(connector, "on_progress"):
                 connector.on_progress = bar
-            if runner.poll_once(connector, context.database) < 0:
+            if runner.poll_once(connector, context.database, organisation=context.config) < 0:
                 failed.append(connector.name)
             bar.close()
             connector.close()
@@ -96,7 +96,7 @@ def ingest(
             raise SignaalError(f"Connectors failed: {', '.join(failed)} (see `signaal connectors`).")
         return
     stop = runtime.stop_on_signals()
-    threads = runner.run_all(built, context.database, stop)
+    threads = runner.run_all(built, context.database, stop, organisation=context.config)
     threads.append(runtime.start_outbox(context, stop))
     stop.wait()
     for thread in threads:
@@ -317,7 +317,7 @@ def demo_seed() -> None:
     stored = Sink(context.database, demo.DEMO_SOURCE).store(demo.demo_messages(utcnow()))
     sync_departments(context.database, demo.organisation_for_demo(context.config))
     for name, stage in runtime.STAGES.items():
-        handled = Worker(stage(), context.database, runtime.worker_config(context.settings)).drain(
+        handled = Worker(stage(context), context.database, runtime.worker_config(context.settings)).drain(
             threading.Event()
         )
         typer.echo(f"{name}: {handled} item(s)")

@@ -26,14 +26,19 @@ from shared.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
 
-STAGES: dict[str, Callable[[], StageBase]] = {"classify": ClassifyStage, "route": RouteStage}
-
 
 @dataclass
 class Context:
     settings: Settings
     config: org_config.OrganisationConfig
     database: Database
+
+
+# Each stage built from what start-up read once.
+STAGES: dict[str, Callable[[Context], StageBase]] = {
+    "classify": lambda context: ClassifyStage(context.settings),
+    "route": lambda context: RouteStage.from_config(context.config, context.settings),
+}
 
 
 def bootstrap(*, require_schema: bool = True) -> Context:
@@ -86,7 +91,7 @@ def run_stage(context: Context, stage_name: str, stop: threading.Event) -> None:
         interval = context.config.routing.waiting_check_seconds
         for each in scheduler.runners(context.database, context.settings, waiting_check_seconds=interval):
             each.start(stop)
-    stage = RouteStage.from_config(context.config) if stage_name == "route" else STAGES[stage_name]()
+    stage = STAGES[stage_name](context)
     if isinstance(stage, ClassifyStage) and not stage.interim:
         # Load and validate the model now: a broken artefact stops start-up instead of failing items.
         stage.classifier()
@@ -135,7 +140,7 @@ def run_all(context: Context) -> None:
     threads = [
         runner.start_thread(f"worker:{name}", lambda n=name: run_stage(context, n, stop)) for name in STAGES
     ]
-    threads += ingest.run_all(connectors, context.database, stop)
+    threads += ingest.run_all(connectors, context.database, stop, organisation=context.config)
     threads.append(start_outbox(context, stop))
     server = api_server(context)
     # uvicorn handles signals only on the main thread; here it runs on its own, and we stop it.

@@ -234,19 +234,13 @@ class OrganisationConfig(Strict):
     @field_validator("connectors")
     @classmethod
     def _unique_connector_names(cls, connectors: list[ConnectorEntry]) -> list[ConnectorEntry]:
-        names = [c.name for c in connectors]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"connector names must be unique; repeated: {', '.join(duplicates)}")
+        check_unique([c.name for c in connectors], "connector names")
         return connectors
 
     @field_validator("departments")
     @classmethod
     def _unique_department_names(cls, departments: list[Department]) -> list[Department]:
-        names = [d.name for d in departments]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"department names must be unique; repeated: {', '.join(duplicates)}")
+        check_unique([d.name for d in departments], "department names")
         return departments
 
     @model_validator(mode="after")
@@ -259,14 +253,16 @@ class OrganisationConfig(Strict):
         for index, rule in enumerate(self.rules):
             if rule.department not in known:
                 raise ValueError(f"rules[{index}].department: unknown department {rule.department!r}")
-        for field, names in (
-            ("handlers", [h.email.lower() for h in self.handlers]),
-            ("rules", [r.name for r in self.rules]),
-        ):
-            duplicates = sorted({n for n in names if names.count(n) > 1})
-            if duplicates:
-                raise ValueError(f"{field} must be unique; repeated: {', '.join(duplicates)}")
+        check_unique([h.email.lower() for h in self.handlers], "handlers")
+        check_unique([r.name for r in self.rules], "rules")
         return self
+
+
+def check_unique(names: list[str], what: str) -> None:
+    """ValueError naming every repeated name (`what` says whose names they are)."""
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{what} must be unique; repeated: {', '.join(duplicates)}")
 
 
 def load_config(path: Path | None) -> OrganisationConfig:
@@ -286,15 +282,12 @@ def load_config(path: Path | None) -> OrganisationConfig:
     try:
         return OrganisationConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(describe_errors(exc, source=str(path))) from None
+        raise ConfigError.invalid(problems(exc), source=str(path)) from None
 
 
-def describe_errors(exc: ValidationError, *, source: str) -> str:
-    """One line per error, each naming the field by its path in the file."""
-    lines = [f"Invalid configuration in {source}:"]
-    for error in exc.errors():
-        lines.append(f"  {field_path(error['loc'])}: {error['msg']}")
-    return "\n".join(lines)
+def problems(exc: ValidationError, *, within: tuple[int | str, ...] = ()) -> list[tuple[str, str]]:
+    """Each error as (field path in the file, message); `within` is where the validated part sits."""
+    return [(field_path((*within, *error["loc"])), error["msg"]) for error in exc.errors()]
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.exceptions import ConfigError
@@ -171,7 +172,7 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source="environment (SIGNAAL_*)")) from None
+        raise ConfigError.invalid(map(_problem, exc.errors()), source="environment (SIGNAAL_*)") from None
 
 
 @functools.cache
@@ -180,10 +181,7 @@ def get_settings() -> Settings:
     return load_settings()
 
 
-def _describe(exc: ValidationError, *, source: str, prefix: str = "SIGNAAL_") -> str:
-    lines = [f"Invalid configuration in {source}:"]
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"])
-        name = f"{prefix}{field.upper()}" if field and prefix else (field or "(settings)")
-        lines.append(f"  {name}: {error['msg']}")
-    return "\n".join(lines)
+def _problem(error: ErrorDetails) -> tuple[str, str]:
+    """An error as (environment variable, message); a check across fields names no variable."""
+    field = ".".join(str(part) for part in error["loc"])
+    return (f"SIGNAAL_{field.upper()}" if field else "(settings)", error["msg"])

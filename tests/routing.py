@@ -15,6 +15,7 @@ from shared.config import OrganisationConfig, Routing
 from shared.db import Database
 from shared.models import Assignment, Classification, Handler, Message, Signal
 from shared.pipeline import Worker
+from shared.settings import get_settings
 from shared.states import State
 from tests.conftest import make_incoming
 
@@ -67,8 +68,13 @@ def classified(database: Database, text: str = "Al weken geen reactie.", **kwarg
     return classified_messages(database, [text], **kwargs)[0]
 
 
+def base_url() -> str:
+    """The public address in the process settings, as the route worker and the waiting pass get it."""
+    return get_settings().base_url
+
+
 def route(database: Database, routing: Routing | None = None) -> int:
-    return Worker(RouteStage(routing), database).drain()
+    return Worker(RouteStage(get_settings(), routing), database).drain()
 
 
 def routed(database: Database, message_id: int) -> tuple[Signal, Assignment, str | None, str]:

@@ -18,6 +18,7 @@ from services.classifier.stage import ClassifyStage
 from shared.db import Database
 from shared.models import Message
 from shared.pipeline import Worker, WorkerConfig
+from shared.settings import get_settings
 from shared.states import State
 
 
@@ -31,4 +32,6 @@ if __name__ == "__main__":
     config = WorkerConfig(
         batch_size=50, lease=dt.timedelta(seconds=float(os.environ["SIGNAAL_LEASE_SECONDS"]))
     )
-    Worker(SlowClassifyStage(), Database(os.environ["SIGNAAL_DATABASE_URL"]), config).run(threading.Event())
+    Worker(SlowClassifyStage(get_settings()), Database(os.environ["SIGNAAL_DATABASE_URL"]), config).run(
+        threading.Event()
+    )

@@ -20,7 +20,7 @@ from shared.db import Database
 from shared.models import Message, Signal
 from shared.normalise import Incoming
 from shared.pipeline import Worker
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 from tests.conftest import make_incoming
 
 PASSWORD = "correct horse battery"
@@ -82,8 +82,8 @@ def seed(database: Database, *incoming: Incoming) -> dict[str, int]:
     """Store, classify and route messages through the real pipeline; signal ids by message subject."""
     Sink(database, "test").store(list(incoming))
     sync_departments(database, OrganisationConfig())
-    Worker(ClassifyStage(), database).drain()
-    Worker(RouteStage(), database).drain()
+    Worker(ClassifyStage(get_settings()), database).drain()
+    Worker(RouteStage(get_settings()), database).drain()
     with database.session() as session:
         rows = session.execute(
             select(Message.subject, Signal.id).join(Signal, Signal.message_id == Message.id)

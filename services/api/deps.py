@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the database session, the current user (cookie or API token), roles, CSRF."""
+"""FastAPI dependencies: settings and configuration, the database session, the current user, roles, CSRF."""
 
 from __future__ import annotations
 
@@ -13,12 +13,28 @@ from sqlalchemy.orm import Session
 from services.api.access import sessions
 from services.api.access import tokens as api_tokens
 from services.api.users import Role
+from shared.config import OrganisationConfig
 from shared.db import Database
 from shared.models import User
+from shared.settings import Settings
 
 
 def get_database(request: Request) -> Database:
     return request.app.state.database
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app was created with (read once by `services.runtime`)."""
+    return request.app.state.settings
+
+
+def app_config(request: Request) -> OrganisationConfig:
+    """The organisation's configuration the app was created with (read once by `services.runtime`)."""
+    return request.app.state.config
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+ConfigDep = Annotated[OrganisationConfig, Depends(app_config)]
 
 
 # Set by services.api.lockretry on a replayed request: its session takes SQLite's write lock at once.

@@ -23,7 +23,7 @@ from services.classifier.hints import DepartmentText
 from services.classifier.model import Classifier, Verdict
 from shared.models import Classification, Department, Message
 from shared.pipeline import StageBase
-from shared.settings import Settings, get_settings
+from shared.settings import Settings
 from shared.states import Band, Stage, State
 
 log = structlog.get_logger(__name__)
@@ -41,21 +41,13 @@ class ClassifyStage(StageBase):
     stage = Stage.classify
     input_state = State.received
 
-    # Class-level defaults: subclasses (tests, tools) may skip __init__ and still work.
-    _settings: Settings | None = None
     _model_path: Path | None = None
     _checked_at: float = -RECHECK_SECONDS
     _departments: tuple[float, list[DepartmentText]] = (-RECHECK_SECONDS, [])
     _warned_interim: bool = False
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = get_settings()
-        return self._settings
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
     @property
     def interim(self) -> bool:

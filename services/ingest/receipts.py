@@ -9,19 +9,16 @@ auto-responders cannot keep each other busy.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from pathlib import Path
 
 import structlog
 from sqlalchemy.orm import Session
 
 from services.ingest.store import Stored
 from shared import outbox
-from shared.config import OrganisationConfig, ReceiptText, load_config
+from shared.config import OrganisationConfig, ReceiptText
 from shared.mailer import header_value
 from shared.models import Notification, utcnow
 from shared.normalise import Incoming
-from shared.settings import get_settings
 from shared.states import State
 
 log = structlog.get_logger(__name__)
@@ -118,13 +115,3 @@ def render(
     return ReceiptText.model_construct(
         subject=template.subject.format(**values), body=template.body.format(**values)
     )
-
-
-def configured_organisation() -> OrganisationConfig:
-    """The organisation from SIGNAAL_CONFIG (read once per process), for sinks not given one."""
-    return _load(get_settings().config)
-
-
-@functools.cache
-def _load(path: Path | None) -> OrganisationConfig:
-    return load_config(path)

@@ -20,6 +20,7 @@ from services.ingest import health
 from services.ingest.connectors.base import Connector, ConnectorFailure
 from services.ingest.sink import Sink
 from shared import dberrors, runner
+from shared.config import OrganisationConfig
 from shared.db import Database
 from shared.models import utcnow
 
@@ -74,16 +75,24 @@ class PendingHealth:
         self._failure = None
 
 
-def poll_once(connector: Connector, database: Database, *, pending: PendingHealth | None = None) -> int:
+def poll_once(
+    connector: Connector,
+    database: Database,
+    *,
+    organisation: OrganisationConfig | None = None,
+    pending: PendingHealth | None = None,
+) -> int:
     """One poll with health recorded; returns the number stored, or -1 when it failed.
 
     Never raises for a failed poll or a failed health write: with `pending`,
     failures that could not be recorded are kept there for the next call.
+    A connector that sends receipts needs `organisation` (their texts).
     """
     pending = pending if pending is not None else PendingHealth()
     try:
         # `acknowledge` is optional on a connector: receipts only where its entry asks for them.
-        sink = Sink(database, connector.name, acknowledge=getattr(connector, "acknowledge", False))
+        acknowledge = getattr(connector, "acknowledge", False)
+        sink = Sink(database, connector.name, acknowledge=acknowledge, organisation=organisation)
         stored = connector.poll(sink)
     except ConnectorFailure as exc:
         log.warning("connector failed", connector=connector.name, reason=exc.reason)
@@ -140,15 +149,18 @@ class _PollFailed(Exception):
 class ConnectorRunner(runner.Runner):
     """Polls one connector until stopped, backing off while its polls fail."""
 
-    def __init__(self, connector: Connector, database: Database) -> None:
+    def __init__(
+        self, connector: Connector, database: Database, organisation: OrganisationConfig | None = None
+    ) -> None:
         self.connector = connector
         self.database = database
+        self.organisation = organisation
         self.name = f"connector:{connector.name}"
         self.interval = connector.poll_interval
         self.pending = PendingHealth()
 
     def tick(self) -> None:
-        if poll_once(self.connector, self.database, pending=self.pending) < 0:
+        if poll_once(self.connector, self.database, organisation=self.organisation, pending=self.pending) < 0:
             raise _PollFailed
 
     def wait(self) -> None:
@@ -181,16 +193,25 @@ class ConnectorRunner(runner.Runner):
             )
 
 
-def run_connector(connector: Connector, database: Database, stop: threading.Event) -> None:
+def run_connector(
+    connector: Connector,
+    database: Database,
+    stop: threading.Event,
+    organisation: OrganisationConfig | None = None,
+) -> None:
     """Poll `connector` in this thread until `stop` is set."""
-    ConnectorRunner(connector, database).run(stop)
+    ConnectorRunner(connector, database, organisation).run(stop)
 
 
 def run_all(
-    connectors: Sequence[Connector], database: Database, stop: threading.Event
+    connectors: Sequence[Connector],
+    database: Database,
+    stop: threading.Event,
+    *,
+    organisation: OrganisationConfig,
 ) -> list[threading.Thread]:
     """Start one thread per connector; they end when `stop` is set."""
-    threads = [ConnectorRunner(connector, database).start(stop) for connector in connectors]
+    threads = [ConnectorRunner(connector, database, organisation).start(stop) for connector in connectors]
     if not connectors:
         log.info(
             "no connectors configured; add some to the file named by SIGNAAL_CONFIG (see config.example.yaml)"

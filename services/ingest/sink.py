@@ -45,10 +45,11 @@ class Sink:
         acknowledge: bool = False,
         organisation: OrganisationConfig | None = None,
     ) -> None:
+        if acknowledge and organisation is None:
+            raise ValueError("a sink that sends receipts needs the organisation (its receipt texts)")
         self.database = database
         self.connector = connector
-        # Receipts for newly stored messages; texts and window from `organisation`
-        # (default: the file named by SIGNAAL_CONFIG).
+        # Receipts for newly stored messages; texts and window from `organisation`.
         self.acknowledge = acknowledge
         self.organisation = organisation
 
@@ -158,7 +159,8 @@ class Sink:
     def _enqueue_receipts(
         self, session: Session, messages: Sequence[Incoming], results: Sequence[store.Stored]
     ) -> None:
-        organisation = self.organisation or receipts.configured_organisation()
+        organisation = self.organisation
+        assert organisation is not None  # __init__ refuses to acknowledge without it
         for incoming, stored in zip(messages, results, strict=True):
             if not stored.created:
                 continue

@@ -20,9 +20,12 @@ def record_assignment(
     handler: Handler | None,
     rule: str,
     explanation: list[explain.Part],
+    base_url: str | None = None,
     actor: str = SYSTEM_ACTOR,
 ) -> Assignment:
     """Give `signal` to `department` (and `handler`, or its waiting queue), recorded and audited.
+
+    With a handler, `base_url` (the public address) is needed: the handler's mail links to the signal.
 
     Without a handler the signal waits, visibly (`Signal.waiting_since`), until the
     waiting pass finds someone; it is never silently left unassigned. The explanation is
@@ -57,7 +60,10 @@ def record_assignment(
         "assignment_id": assignment.id,
     }
     audit(session, actor=actor, action="signal.assign", obj=signal, detail=detail)
-    notify.on_assignment(session, assignment=assignment, signal=signal)  # mail the handler (outbox)
+    if handler is not None:
+        if base_url is None:
+            raise ValueError("an assignment to a handler needs base_url for the handler's mail")
+        notify.on_assignment(session, assignment=assignment, signal=signal, base_url=base_url)  # via outbox
     return assignment
 
 

@@ -19,7 +19,6 @@ from services.router import mailtexts, notify
 from shared import outbox, states, workdays
 from shared.db import Database
 from shared.models import Absence, Department, FollowUp, Handler, Message, Signal, utcnow
-from shared.settings import get_settings
 
 log = structlog.get_logger(__name__)
 
@@ -77,12 +76,9 @@ def items_for(session: Session, *, handler_id: int, until: dt.datetime) -> list[
     return [Item(r[0], r[1] or "-", r[2], r[3], r[4]) for r in rows]
 
 
-def send_digests(
-    database: Database, *, now: dt.datetime | None = None, base_url: str | None = None
-) -> Result:
+def send_digests(database: Database, *, base_url: str, now: dt.datetime | None = None) -> Result:
     """Queue today's digest for every active handler with something due (each at most once a day)."""
     now = now or utcnow()
-    base_url = base_url or get_settings().base_url
     result = Result()
     day = now.astimezone(workdays.AMSTERDAM).date()
     with database.session() as session:

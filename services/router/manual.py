@@ -21,6 +21,7 @@ def reassign(
     handler_id: int | None,
     note: str,
     actor: str,
+    base_url: str,
 ) -> Assignment:
     """Give a signal to another department and/or handler (no handler: the department's waiting queue)."""
     signal = db_session.get(Signal, signal_id)
@@ -58,5 +59,6 @@ def reassign(
         handler=handler,
         rule=MANUAL_RULE,
         explanation=explanation,
+        base_url=base_url,
         actor=actor,
     )

@@ -26,7 +26,6 @@ from shared.models import (
     Signal,
     utcnow,
 )
-from shared.settings import get_settings
 
 log = structlog.get_logger(__name__)
 
@@ -77,15 +76,13 @@ def queue(
 # --- on assignment ---
 
 
-def on_assignment(
-    session: Session, *, assignment: Assignment, signal: Signal, base_url: str | None = None
-) -> None:
+def on_assignment(session: Session, *, assignment: Assignment, signal: Signal, base_url: str) -> None:
     """Queue the short summary mail for the handler an assignment names (none when it waits in a queue)."""
     if assignment.handler_id is None:
         return
     try:
         with session.begin_nested():  # whatever goes wrong here, the assignment itself stands
-            _queue_assignment(session, assignment, signal, base_url or get_settings().base_url)
+            _queue_assignment(session, assignment, signal, base_url)
     except Exception as exc:
         unsent(
             session,
@@ -185,12 +182,9 @@ def overdue(session: Session, *, now: dt.datetime, limit: int) -> list[FollowUp]
     )
 
 
-def escalate_overdue(
-    database: Database, *, now: dt.datetime | None = None, base_url: str | None = None
-) -> int:
+def escalate_overdue(database: Database, *, base_url: str, now: dt.datetime | None = None) -> int:
     """Mail the department lead once per overdue follow-up; returns how many follow-ups were escalated."""
     now = now or utcnow()
-    base_url = base_url or get_settings().base_url
     total = 0
     while True:
         with database.transaction() as session:

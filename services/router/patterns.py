@@ -27,7 +27,7 @@ from services.router import similarity
 from shared import audit, runner
 from shared.db import Database
 from shared.models import Message, Signal, SignalGroup, SignalPattern, utcnow
-from shared.settings import Settings, get_settings
+from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -87,9 +87,8 @@ def lock(session: Session, name: str) -> None:
 # --- per signal, in the route stage's transaction ---
 
 
-def on_routed(session: Session, *, signal: Signal, message: Message, policy: Policy | None = None) -> None:
+def on_routed(session: Session, *, signal: Signal, message: Message, policy: Policy) -> None:
     """Remember the signal's sender and text vector; mark persistent contact when the sender reached K."""
-    policy = policy or Policy.from_settings(get_settings())
     if session.get(SignalPattern, signal.id) is not None:
         return  # already recorded (the stage ran again): nothing changes
     key = sender_key(message.sender_address or "")

@@ -37,6 +37,7 @@ def assign(
     rule: str,
     explanation: list[explain.Part],
     language: str | None,
+    base_url: str,
 ) -> Assignment:
     """Give `signal` to the best available handler in `department`, or let it wait there, and say why."""
     picked = choice.choose_handler(
@@ -52,12 +53,24 @@ def assign(
         waits = explain.part("route.waits", department=department.name, passed_over=picked.passed_over())
         explanation = [*explanation, waits]
     return record_assignment(
-        session, signal=signal, department=department, handler=handler, rule=rule, explanation=explanation
+        session,
+        signal=signal,
+        department=department,
+        handler=handler,
+        rule=rule,
+        explanation=explanation,
+        base_url=base_url,
     )
 
 
 def route(
-    session: Session, *, signal: Signal, message: Message, facts: rules.Facts, hint_threshold: float
+    session: Session,
+    *,
+    signal: Signal,
+    message: Message,
+    facts: rules.Facts,
+    hint_threshold: float,
+    base_url: str,
 ) -> Assignment:
     """Decide the department for a new signal and assign it."""
     decision = rules.decide(session, facts, hint_threshold=hint_threshold)
@@ -70,4 +83,5 @@ def route(
         rule=decision.rule,
         explanation=decision.explanation,
         language=facts.language,
+        base_url=base_url,
     )

@@ -48,5 +48,5 @@ def runners(database: Database, settings: Settings, *, waiting_check_seconds: fl
         patterns.GroupingPass(
             database, patterns.Policy.from_settings(settings), settings.group_check_seconds
         ),
-        waiting.WaitingPass(database, waiting_check_seconds),
+        waiting.WaitingPass(database, waiting_check_seconds, base_url=settings.base_url),
     ]

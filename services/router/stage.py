@@ -19,6 +19,7 @@ from shared import workdays
 from shared.config import OrganisationConfig, Routing
 from shared.models import Department, FollowUp, Message, Signal, utcnow
 from shared.pipeline import StageBase
+from shared.settings import Settings
 from shared.states import FollowUpKind, Stage, State
 
 
@@ -26,12 +27,14 @@ class RouteStage(StageBase):
     stage = Stage.route
     input_state = State.classified
 
-    def __init__(self, routing: Routing | None = None) -> None:
+    def __init__(self, settings: Settings, routing: Routing | None = None) -> None:
         self.routing = routing or Routing()
+        self.policy = patterns.Policy.from_settings(settings)
+        self.base_url = settings.base_url
 
     @classmethod
-    def from_config(cls, config: OrganisationConfig) -> RouteStage:
-        return cls(config.routing)
+    def from_config(cls, config: OrganisationConfig, settings: Settings) -> RouteStage:
+        return cls(settings, config.routing)
 
     def dispose(self, session: Session, message: Message, prepared: Any) -> State:
         if session.scalar(select(Signal.id).where(Signal.message_id == message.id)) is not None:
@@ -42,13 +45,15 @@ class RouteStage(StageBase):
         signal = Signal(message_id=message.id, band=classification.band, score=classification.score)
         session.add(signal)
         session.flush()
-        patterns.on_routed(session, signal=signal, message=message)  # persistent contact; before the mail
+        # Persistent contact; before the mail.
+        patterns.on_routed(session, signal=signal, message=message, policy=self.policy)
         assignment = route.route(
             session,
             signal=signal,
             message=message,
             facts=route.facts_for(message, classification),
             hint_threshold=self.routing.hint_threshold,
+            base_url=self.base_url,
         )
         department = session.get_one(Department, assignment.department_id)
         session.add(

@@ -49,7 +49,7 @@ def waiting_in(session: Session, department_id: int, *, limit: int = BATCH) -> l
     )
 
 
-def assign_one(session: Session, signal_id: int) -> bool | None:
+def assign_one(session: Session, signal_id: int, *, base_url: str) -> bool | None:
     """Try to give one waiting signal a handler: True if assigned, None if its department has nobody."""
     signal = session.scalars(
         select(Signal)
@@ -82,11 +82,12 @@ def assign_one(session: Session, signal_id: int) -> bool | None:
         handler=picked.handler,
         rule=WAITING_RULE,
         explanation=[waited, *picked.handler_notes()],
+        base_url=base_url,
     )
     return True
 
 
-def assign_waiting(database: Database) -> int:
+def assign_waiting(database: Database, *, base_url: str) -> int:
     """One pass over every department's waiting queue; returns how many signals got a handler."""
     handback.hand_back_absent(database)
     assigned = 0
@@ -97,7 +98,7 @@ def assign_waiting(database: Database) -> int:
             queue = waiting_in(session, department_id)
         for signal_id in queue:
             with database.transaction() as session:
-                outcome = assign_one(session, signal_id)
+                outcome = assign_one(session, signal_id, base_url=base_url)
             if outcome is None:
                 break  # nobody in this department can take more now
             assigned += int(outcome)
@@ -112,9 +113,10 @@ class WaitingPass(runner.Runner):
     name = "router:waiting"
     failed_event = "waiting pass failed; trying again at the next interval"
 
-    def __init__(self, database: Database, interval: float) -> None:
+    def __init__(self, database: Database, interval: float, *, base_url: str) -> None:
         self.database = database
         self.interval = interval
+        self.base_url = base_url
 
     def tick(self) -> None:
-        assign_waiting(self.database)
+        assign_waiting(self.database, base_url=self.base_url)

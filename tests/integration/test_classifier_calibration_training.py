@@ -68,7 +68,6 @@ def test_training_with_a_calibration_part_stores_operating_points_and_reports_th
 def test_calibrating_a_copy_of_the_shipped_model_rewrites_only_its_operating_points(tmp_path: Path) -> None:
     import shutil
 
-
     model_dir = tmp_path / "model"
     shutil.copytree(Path(Settings().model_dir), model_dir)
     head_before = (model_dir / "head.npz").read_bytes()

@@ -16,7 +16,7 @@ from shared.config import Department, OrganisationConfig
 from shared.db import Database
 from shared.models import AuditEntry, Classification, FeedbackLabel, Message, ModelVersion
 from shared.pipeline import Worker
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 from shared.states import State
 from tests.conftest import make_incoming
 
@@ -44,7 +44,7 @@ DEPARTMENTS = OrganisationConfig(
 
 def classify(database: Database, *incoming: object) -> dict[int, Message]:
     stored = Sink(database, "test").store(list(incoming))  # type: ignore[arg-type]
-    Worker(ClassifyStage(), database).drain()
+    Worker(ClassifyStage(get_settings()), database).drain()
     with database.session() as session:
         messages = {s.message_id: session.get(Message, s.message_id) for s in stored}
         session.expunge_all()

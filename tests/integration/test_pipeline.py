@@ -24,6 +24,7 @@ from shared.config import OrganisationConfig
 from shared.db import Database
 from shared.models import Assignment, Classification, FollowUp, Message, Signal, utcnow
 from shared.pipeline import StageBase, Worker, WorkerConfig, retry_failed
+from shared.settings import get_settings
 from shared.states import Band, Stage, State
 from tests.conftest import make_incoming
 
@@ -84,8 +85,8 @@ def test_a_message_moves_through_every_stage_and_is_routed(database: Database) -
     store(database, COMPLAINT, NEUTRAL)
     sync_departments(database, OrganisationConfig(default_department="Frontoffice"))
 
-    assert Worker(ClassifyStage(), database).drain() == 2
-    assert Worker(RouteStage(), database).drain() == 1
+    assert Worker(ClassifyStage(get_settings()), database).drain() == 2
+    assert Worker(RouteStage(get_settings()), database).drain() == 1
 
     assert states(database) == {State.routed: 1, State.not_flagged: 1}
     with database.session() as session:
@@ -130,7 +131,7 @@ def test_automated_and_unparseable_messages_skip_classification(database: Databa
             make_incoming("", parse_error="could not parse MIME structure"),
         ]
     )
-    assert Worker(ClassifyStage(), database).drain() == 0
+    assert Worker(ClassifyStage(get_settings()), database).drain() == 0
     assert states(database) == {State.automated: 1, State.quarantined: 1}
 
 
@@ -222,11 +223,11 @@ def test_routing_twice_never_creates_a_second_assignment(database: Database) -> 
     (message_id,) = store(database, COMPLAINT)
     sync_departments(database, OrganisationConfig())
     Worker(FakeClassifyStage(), database).drain()
-    Worker(RouteStage(), database).drain()
+    Worker(RouteStage(get_settings()), database).drain()
     with database.transaction() as session:  # e.g. an operator re-queues it by hand
         session.get(Message, message_id).state = State.classified
 
-    Worker(RouteStage(), database).drain()
+    Worker(RouteStage(get_settings()), database).drain()
 
     assert count(database, Signal) == 1 and count(database, Assignment) == 1
     assert states(database) == {State.routed: 1}
@@ -235,7 +236,7 @@ def test_routing_twice_never_creates_a_second_assignment(database: Database) -> 
 def test_routing_without_a_default_department_fails_visibly(database: Database) -> None:
     store(database, COMPLAINT)
     Worker(FakeClassifyStage(), database).drain()
-    Worker(RouteStage(), database).drain()
+    Worker(RouteStage(get_settings()), database).drain()
     with database.session() as session:
         failed = session.scalars(select(Message)).one()
     assert failed.state == State.failed and "No default department" in (failed.error or "")

@@ -204,7 +204,7 @@ def test_ingest_goes_on_while_smtp_is_down_and_receipts_follow_when_it_returns(
     connector.acknowledge = True  # type: ignore[attr-defined] (set from the entry's `acknowledge`)
     smtp_server.stop()
 
-    assert runner.poll_once(connector, database) == 2
+    assert runner.poll_once(connector, database, organisation=ORGANISATION) == 2
     assert send(database, smtp_server).retrying == 2
     with database.session() as session:
         waiting = session.scalars(select(Notification)).all()
@@ -213,7 +213,8 @@ def test_ingest_goes_on_while_smtp_is_down_and_receipts_follow_when_it_returns(
     assert all("cannot connect" in (n.last_error or "") and n.attempts == 1 for n in waiting)
 
     connector.add(email_from("c.visser@example.nl"))
-    assert runner.poll_once(connector, database) == 1  # still ingesting during the outage
+    # Still ingesting during the outage.
+    assert runner.poll_once(connector, database, organisation=ORGANISATION) == 1
 
     smtp_server.start()
     assert send(database, smtp_server, now=utcnow() + dt.timedelta(hours=1)).sent == 3

@@ -20,7 +20,16 @@ from shared import workdays
 from shared.db import Database
 from shared.models import Absence, Assignment, AuditEntry, FollowUp, Signal
 from shared.settings import Settings
-from tests.routing import around_today, classified_messages, handler, handler_id, organise, route, routed
+from tests.routing import (
+    around_today,
+    base_url,
+    classified_messages,
+    handler,
+    handler_id,
+    organise,
+    route,
+    routed,
+)
 
 DEPARTMENT = {"name": "Afval", "followup_days": 2}
 RULES = [{"name": "alles", "department": "Afval"}]
@@ -77,7 +86,7 @@ def test_an_absence_past_the_due_date_hands_the_signal_to_a_present_colleague(da
     due = due_day(database, message)
     away(database, "Anna Smit", today(), due + dt.timedelta(days=14))
 
-    assert waiting.assign_waiting(database) == 1
+    assert waiting.assign_waiting(database, base_url=base_url()) == 1
 
     signal, _, holder, _ = routed(database, message)
     assert (holder, signal.waiting_since) == ("Bram Visser", None)
@@ -109,7 +118,7 @@ def test_an_absence_that_ends_on_the_due_date_hands_the_signal_back(database: Da
     [message] = held_by_anna(database, colleagues=[handler("Bram Visser", "Afval")])
     away(database, "Anna Smit", today(), due_day(database, message))
 
-    assert waiting.assign_waiting(database) == 1
+    assert waiting.assign_waiting(database, base_url=base_url()) == 1
     assert routed(database, message)[2] == "Bram Visser"
 
 
@@ -119,7 +128,7 @@ def test_a_handler_back_before_the_due_date_keeps_the_signal(database: Database)
     assert due - dt.timedelta(days=1) >= today()  # due in two working days: there is a day before it
     away(database, "Anna Smit", today(), due - dt.timedelta(days=1))
 
-    assert waiting.assign_waiting(database) == 0
+    assert waiting.assign_waiting(database, base_url=base_url()) == 0
     assert routed(database, message)[2] == "Anna Smit"
     assert len(assignments(database, message)) == 1
 
@@ -130,7 +139,7 @@ def test_back_to_back_absences_count_as_one_absence(database: Database) -> None:
     away(database, "Anna Smit", today(), today())
     away(database, "Anna Smit", today() + dt.timedelta(days=1), due + dt.timedelta(days=3))
 
-    waiting.assign_waiting(database)
+    waiting.assign_waiting(database, base_url=base_url())
 
     assert routed(database, message)[2] == "Bram Visser"
     assert f"tot en met {due + dt.timedelta(days=3):%d-%m-%Y}" in assignments(database, message)[1].reason
@@ -151,7 +160,7 @@ def test_a_signal_the_handler_started_on_stays_with_them(database: Database, sta
             )
     away(database, "Anna Smit", today(), today() + dt.timedelta(days=60))
 
-    assert waiting.assign_waiting(database) == 0
+    assert waiting.assign_waiting(database, base_url=base_url()) == 0
     assert routed(database, message)[2] == "Anna Smit"
 
 
@@ -161,23 +170,23 @@ def test_with_nobody_else_available_the_signal_waits_in_the_queue_with_the_reaso
     )
     away(database, "Anna Smit", today(), today() + dt.timedelta(days=30))
 
-    assert waiting.assign_waiting(database) == 0
+    assert waiting.assign_waiting(database, base_url=base_url()) == 0
 
     signal, newest, holder, department = routed(database, message)
     assert (holder, department, signal.waiting_since is not None) == (None, "Afval", True)
     assert newest.explanation[0]["key"] == "returned.absent"
     before = counts(database)
-    assert waiting.assign_waiting(database) == 0
+    assert waiting.assign_waiting(database, base_url=base_url()) == 0
     assert counts(database) == before
 
 
 def test_running_the_pass_twice_changes_nothing_more(database: Database) -> None:
     [message] = held_by_anna(database, colleagues=[handler("Bram Visser", "Afval")])
     away(database, "Anna Smit", today(), today() + dt.timedelta(days=30))
-    waiting.assign_waiting(database)
+    waiting.assign_waiting(database, base_url=base_url())
     before = counts(database)
 
-    assert waiting.assign_waiting(database) == 0
+    assert waiting.assign_waiting(database, base_url=base_url()) == 0
     assert counts(database) == before
     assert routed(database, message)[2] == "Bram Visser"
 
@@ -203,7 +212,7 @@ def test_an_absence_added_through_the_api_from_today_is_handled_by_the_next_pass
     )
     assert response.status_code == 201, response.text
 
-    assert waiting.assign_waiting(database) == 1
+    assert waiting.assign_waiting(database, base_url=base_url()) == 1
     assert routed(database, message)[2] == "Bram Visser"
 
 
@@ -215,7 +224,7 @@ def test_two_passes_at_once_hand_back_and_assign_each_signal_once(database: Data
 
     def pass_() -> None:
         start.wait(timeout=30)
-        waiting.assign_waiting(database)
+        waiting.assign_waiting(database, base_url=base_url())
 
     threads = [threading.Thread(target=pass_) for _ in range(2)]
     for thread in threads:

@@ -10,7 +10,7 @@ from services.router.exceptions import ExtensionRefused, InvalidTransition
 from shared import workdays
 from shared.db import Database
 from shared.models import AuditEntry, FollowUp, FollowUpEvent, Signal
-from tests.routing import classified, handler, handler_id, organise, route, routed
+from tests.routing import base_url, classified, handler, handler_id, organise, route, routed
 
 
 @pytest.fixture
@@ -121,6 +121,7 @@ def test_a_manual_reassignment_overrides_the_router_and_is_audited(
             handler_id=handler_id(database, "Bram Visser"),
             note="Bram kent deze straat.",
             actor="fo-medewerker",
+            base_url=base_url(),
         )
     with database.session() as session:
         signal = session.scalars(select(Signal)).one()

@@ -187,6 +187,7 @@ def test_a_manual_reassignment_mails_the_new_handler(database: Database) -> None
             handler_id=other.id,
             note="kent de buurt",
             actor="frontoffice",
+            base_url=PUBLIC_URL,
         )
 
     recipients = [n.recipient for n in notifications(database, outbox.ASSIGNMENT)]
@@ -204,7 +205,7 @@ def test_a_waiting_signal_mails_the_handler_who_takes_it_later(database: Databas
 
     with database.transaction() as session:
         session.execute(update(Handler).values(active=True))
-    waiting.assign_waiting(database)
+    waiting.assign_waiting(database, base_url=PUBLIC_URL)
 
     assert [n.recipient for n in notifications(database, outbox.ASSIGNMENT)] == [HANDLER]
 

@@ -13,10 +13,12 @@ from shared.config import Routing
 from shared.db import Database
 from shared.models import Absence, Assignment, AuditEntry, FollowUp, Handler, Message, RoutingRule, Signal
 from shared.pipeline import Worker, WorkerConfig
+from shared.settings import get_settings
 from shared.states import State
 from tests.processes import wait_until
 from tests.routing import (
     around_today,
+    base_url,
     classified,
     classified_messages,
     handler,
@@ -236,11 +238,11 @@ def test_a_waiting_signal_is_assigned_when_the_handler_returns(database: Databas
     message = classified(database)
     route(database)
     assert routed(database, message)[2] is None
-    assert waiting.assign_waiting(database) == 0
+    assert waiting.assign_waiting(database, base_url=base_url()) == 0
 
     with database.transaction() as session:
         session.execute(update(Absence).values(end=around_today()["start"]))
-    assert waiting.assign_waiting(database) == 1
+    assert waiting.assign_waiting(database, base_url=base_url()) == 1
 
     signal, assignment, handler_name, _ = routed(database, message)
     assert (handler_name, assignment.rule, signal.waiting_since) == ("Anna Smit", "waiting-queue", None)
@@ -259,7 +261,7 @@ def test_a_waiting_signal_is_assigned_when_capacity_frees_up(database: Database)
     with database.transaction() as session:
         signal = session.scalars(select(Signal).where(Signal.message_id == first)).one()
         session.execute(update(FollowUp).where(FollowUp.signal_id == signal.id).values(status="resolved"))
-    waiting.assign_waiting(database)
+    waiting.assign_waiting(database, base_url=base_url())
 
     assert routed(database, second)[2] == "Anna Smit"
 
@@ -281,7 +283,7 @@ def test_a_thousand_signals_are_spread_fairly_over_five_handlers(database: Datab
     names = ["Anna Smit", "Bram Visser", "Chris Jong", "Dewi Bakker", "Eva Mulder"]
     organise(database, handlers=[handler(n, "Frontoffice", capacity=400) for n in names])
     classified_messages(database, [f"klacht {n}" for n in range(1000)])
-    Worker(RouteStage(), database, WorkerConfig(batch_size=100)).drain()
+    Worker(RouteStage(get_settings()), database, WorkerConfig(batch_size=100)).drain()
 
     with database.session() as session:
         rows = session.execute(select(Signal.handler_id, func.count()).group_by(Signal.handler_id)).all()
@@ -293,7 +295,7 @@ def test_a_thousand_signals_are_spread_fairly_over_five_handlers(database: Datab
 def test_two_route_workers_never_give_a_handler_more_than_capacity(database: Database) -> None:
     organise(database, handlers=[handler("Anna Smit", "Frontoffice", capacity=5)])
     classified_messages(database, [f"klacht {n}" for n in range(30)])
-    workers = [Worker(RouteStage(), database, WorkerConfig(batch_size=3)) for _ in range(2)]
+    workers = [Worker(RouteStage(get_settings()), database, WorkerConfig(batch_size=3)) for _ in range(2)]
     threads = [threading.Thread(target=w.drain) for w in workers]
     for thread in threads:
         thread.start()
@@ -344,7 +346,9 @@ def test_the_waiting_pass_runs_by_itself_until_stopped(database: Database) -> No
     message = classified(database)
     route(database)
     stop = threading.Event()
-    thread = threading.Thread(target=waiting.WaitingPass(database, interval=0.1).run, args=(stop,))
+    thread = threading.Thread(
+        target=waiting.WaitingPass(database, interval=0.1, base_url=base_url()).run, args=(stop,)
+    )
     thread.start()
     try:
         with database.transaction() as session:
@@ -371,6 +375,6 @@ def test_a_department_nobody_can_serve_does_not_hold_up_another_departments_queu
     with database.transaction() as session:
         session.execute(update(Absence).values(end=around_today()["start"]))
 
-    assert waiting.assign_waiting(database) == 1
+    assert waiting.assign_waiting(database, base_url=base_url()) == 1
     assert routed(database, served)[2] == "Anna Smit"
     assert {routed(database, m)[2] for m in stuck} == {None}

@@ -6,7 +6,7 @@ the same truth, whichever process ran the connectors or sent the mail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
@@ -20,16 +20,14 @@ from shared.settings import Settings
 
 
 class ConnectorCollector(Collector):
-    def __init__(
-        self, database: Database, settings: Settings, config: Callable[[], OrganisationConfig]
-    ) -> None:
+    def __init__(self, database: Database, settings: Settings, config: OrganisationConfig) -> None:
         self.database = database
         self.settings = settings
         self.config = config
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self.database.session() as session:
-            connectors = service.get_all(db_session=session, config=self.config())
+            connectors = service.get_all(db_session=session, config=self.config)
             mail = service.get_outbox(db_session=session, settings=self.settings)
         status = GaugeMetricFamily(
             "signaal_connector_status",
@@ -91,14 +89,7 @@ class ConnectorCollector(Collector):
 
 
 def register_connector_collector(
-    registry: CollectorRegistry,
-    database: Database,
-    settings: Settings,
-    config: OrganisationConfig | None = None,
+    registry: CollectorRegistry, database: Database, settings: Settings, config: OrganisationConfig
 ) -> None:
-    """Like shared.metrics.register_database_collector; config defaults to the file in settings."""
-    registry.register(
-        ConnectorCollector(
-            database, settings, lambda: config if config is not None else service.configured(settings.config)
-        )
-    )
+    """Like shared.metrics.register_database_collector."""
+    registry.register(ConnectorCollector(database, settings, config))

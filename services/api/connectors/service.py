@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from services.api.connectors.schemas import ConnectorHealthOut, ConnectorOverview, OutboxOut
 from services.ingest import health
 from shared import mailer, outbox
-from shared.config import OrganisationConfig, load_config
+from shared.config import OrganisationConfig
 from shared.models import utcnow
 from shared.settings import Settings
 
@@ -73,9 +71,3 @@ def get_overview(
         connectors=get_all(db_session=db_session, config=config, now=now),
         outbox=get_outbox(db_session=db_session, settings=settings, now=now),
     )
-
-
-@functools.cache
-def configured(path: Path | None) -> OrganisationConfig:
-    """The organisation file, read once per process (a change needs a restart, as everywhere)."""
-    return load_config(path)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.api import charts, i18n
-from services.api.deps import SessionDep, require_role
+from services.api.deps import SessionDep, SettingsDep, require_role
 from services.api.insights import service
 from services.api.insights.schemas import InsightsOut, Series
 from services.api.templates import render
@@ -22,8 +22,7 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["insights"])
 
 
-def _insights(request: Request, session: SessionDep) -> InsightsOut:
-    settings = request.app.state.settings
+def _insights(session: SessionDep, settings: SettingsDep) -> InsightsOut:
     return service.get(db_session=session, contact_days=settings.persistent_contact_days)
 
 
@@ -54,9 +53,9 @@ def _channel_names(series: list[Series], language: str) -> list[Series]:
 
 
 @pages.get("/insights", response_class=HTMLResponse)
-def insights_page(request: Request, session: SessionDep, _user: Reader) -> Response:
+def insights_page(request: Request, session: SessionDep, settings: SettingsDep, _user: Reader) -> Response:
     language = i18n.language_of(request)
-    data = _insights(request, session)
+    data = _insights(session, settings)
     rates = [
         round(100 * flagged / scored, 1) if scored else 0
         for flagged, scored in zip(data.flag_rate.flagged, data.flag_rate.classified, strict=True)
@@ -86,6 +85,6 @@ def insights_page(request: Request, session: SessionDep, _user: Reader) -> Respo
 
 
 @api.get("/insights", response_model=InsightsOut)
-def insights(request: Request, session: SessionDep, _user: Reader) -> InsightsOut:
+def insights(session: SessionDep, settings: SettingsDep, _user: Reader) -> InsightsOut:
     """The last 12 weeks: volume by channel and department, flag rate, first contact, groups, contacts."""
-    return _insights(request, session)
+    return _insights(session, settings)

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from services.ingest.connectors import options
+from services.ingest.connectors import CONFIG_SOURCE, options
 from shared.config import OrganisationConfig
 from shared.exceptions import ConfigError
 
@@ -123,6 +123,4 @@ def _secret(hook: WebhookOptions, index: int, environ: Mapping[str, str]) -> byt
 
 
 def _error(index: int, field_name: str, message: str) -> ConfigError:
-    return ConfigError(
-        f"Invalid configuration in SIGNAAL_CONFIG:\n  connectors[{index}].{field_name}: {message}"
-    )
+    return ConfigError.invalid([(f"connectors[{index}].{field_name}", message)], source=CONFIG_SOURCE)

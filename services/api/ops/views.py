@@ -11,18 +11,24 @@ from markupsafe import Markup
 
 from services.api import charts, i18n
 from services.api.connectors import service as connectors
-from services.api.connectors.views import organisation
-from services.api.deps import MAX_ID, PathId, SessionDep, require_role, verify_api_csrf, verify_csrf
+from services.api.deps import (
+    MAX_ID,
+    ConfigDep,
+    PathId,
+    SessionDep,
+    SettingsDep,
+    require_role,
+    verify_api_csrf,
+    verify_csrf,
+)
 from services.api.ops import service
 from services.api.ops.schemas import ClassifierOut, HourlyOut, ItemPage, ItemState, PipelineOut, RetryResult
 from services.api.templates import render
 from services.api.users import Role
-from shared.config import OrganisationConfig
 from shared.models import User
 
 _ops = require_role(Role.ops)
 Ops = Annotated[User, Depends(_ops)]
-Config = Annotated[OrganisationConfig, Depends(organisation)]
 MessageId = PathId
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 PER_PAGE = 25
@@ -53,7 +59,8 @@ def ops_page(
     request: Request,
     session: SessionDep,
     user: Ops,
-    config: Config,
+    config: ConfigDep,
+    settings: SettingsDep,
     state: Annotated[ItemState, Query()] = "failed",
     page: PageNumber = 1,
 ) -> Response:
@@ -61,11 +68,9 @@ def ops_page(
     hourly = service.get_hourly(db_session=session)
     chart, legend = hourly_chart(hourly, lambda key: i18n.text(key, language))
     items = service.get_items(db_session=session, state=state, page=page, per_page=PER_PAGE)
-    classifier = service.get_classifier(db_session=session, settings=request.app.state.settings)
+    classifier = service.get_classifier(db_session=session, settings=settings)
     context = {
-        "overview": connectors.get_overview(
-            db_session=session, config=config, settings=request.app.state.settings
-        ),
+        "overview": connectors.get_overview(db_session=session, config=config, settings=settings),
         "pipeline": service.get_pipeline(db_session=session),
         "hourly": hourly,
         "chart": chart,
@@ -159,6 +164,6 @@ def hourly(session: SessionDep, _user: Ops) -> HourlyOut:
 
 
 @api.get("/classifier", response_model=ClassifierOut)
-def classifier(request: Request, session: SessionDep, _user: Ops) -> ClassifierOut:
+def classifier(session: SessionDep, settings: SettingsDep, _user: Ops) -> ClassifierOut:
     """The classifier version in use, its metrics, and the versions that scored in the last 24 hours."""
-    return service.get_classifier(db_session=session, settings=request.app.state.settings)
+    return service.get_classifier(db_session=session, settings=settings)

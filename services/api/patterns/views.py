@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from services.api.deps import PathId, SessionDep, require_role
+from services.api.deps import PathId, SessionDep, SettingsDep, require_role
 from services.api.patterns.schemas import (
     ContactList,
     ContactOut,
@@ -25,14 +25,13 @@ Reader = Annotated[User, Depends(require_role(Role.frontoffice, Role.handler))]
 
 @api.get("/groups", response_model=GroupList)
 def list_groups(
-    request: Request,
     _user: Reader,
     session: SessionDep,
+    settings: SettingsDep,
     days: Annotated[int | None, Query(ge=1, le=366, description="Only signals of the last DAYS days")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> GroupList:
     """Groups of signals about the same problem, largest first (then the most recent)."""
-    settings = request.app.state.settings
     groups = patterns.list_groups(db_session=session, days=days, limit=limit)
     return GroupList(
         threshold=settings.group_threshold,
@@ -57,14 +56,13 @@ def same_sender(signal_id: PathId, _user: Reader, session: SessionDep) -> SameSe
 
 @api.get("/persistent-contacts", response_model=ContactList)
 def persistent_contacts(
-    request: Request,
     _user: Reader,
     session: SessionDep,
+    settings: SettingsDep,
     days: Annotated[int | None, Query(ge=1, le=366, description="Default: the detection window")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ContactList:
     """Senders in persistent contact, most signals first: to see, never to block (they still get answers)."""
-    settings = request.app.state.settings
     window = days or settings.persistent_contact_days
     contacts = patterns.persistent_contacts(db_session=session, days=window, limit=limit)
     return ContactList(

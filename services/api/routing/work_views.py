@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
-from services.api.deps import OptionalQueryId, PathId, SessionDep, require_role, verify_api_csrf
+from services.api.deps import OptionalQueryId, PathId, SessionDep, SettingsDep, require_role, verify_api_csrf
 from services.api.routing import schemas, service
 from services.api.signals import service as signal_service
 from services.api.users import Role
@@ -64,7 +64,9 @@ def list_assignments(session: SessionDep, signal_id: PathId, user: Worker) -> li
 @api.post(
     "/signals/{signal_id}/assignment", response_model=schemas.AssignmentRead, dependencies=FRONT_OFFICE_WRITE
 )
-def reassign(session: SessionDep, signal_id: PathId, body: schemas.Reassign, user: FrontOffice) -> Assignment:
+def reassign(
+    session: SessionDep, settings: SettingsDep, signal_id: PathId, body: schemas.Reassign, user: FrontOffice
+) -> Assignment:
     """Send the signal to another department or handler; overrides the router, and is audited."""
     assignment = manual.reassign(
         db_session=session,
@@ -73,6 +75,7 @@ def reassign(session: SessionDep, signal_id: PathId, body: schemas.Reassign, use
         handler_id=body.handler_id,
         note=body.note,
         actor=user.username,
+        base_url=settings.base_url,
     )
     session.commit()
     return assignment

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.api import redirects
-from services.api.deps import MAX_ID, SessionDep, require_role, verify_api_csrf, verify_csrf
+from services.api.deps import MAX_ID, SessionDep, SettingsDep, require_role, verify_api_csrf, verify_csrf
 from services.api.users import Role
 from services.router import manual
 from services.router.exceptions import Conflict, NotFound
@@ -63,7 +63,7 @@ def targets(*, db_session: Session) -> list[tuple[str, str]]:
 
 
 def assign_all(
-    session: Session, *, ids: list[int], department_id: int, handler_id: int | None, user: User
+    session: Session, *, ids: list[int], department_id: int, handler_id: int | None, user: User, base_url: str
 ) -> BulkAssignResult:
     """Reassign each signal once, each in its own savepoint; one that cannot move never stops the rest."""
     result = BulkAssignResult(assigned=[], skipped={})
@@ -77,6 +77,7 @@ def assign_all(
                     handler_id=handler_id,
                     note="bulk assignment from the queue",
                     actor=user.username,
+                    base_url=base_url,
                 )
             result.assigned.append(signal_id)
         except (Conflict, NotFound) as exc:
@@ -100,6 +101,7 @@ def parse_target(value: str) -> tuple[int, int | None] | None:
 @pages.post("/queue/assign", dependencies=[Depends(verify_csrf)])
 def queue_assign(
     session: SessionDep,
+    settings: SettingsDep,
     user: FrontOffice,
     target: Annotated[str, Form(max_length=60)],
     ids: Annotated[SignalIds, Form(max_length=200)] = [],  # noqa: B006 — FastAPI copies defaults
@@ -109,7 +111,14 @@ def queue_assign(
     assigned = 0
     if parsed is not None and ids:
         department_id, handler_id = parsed
-        outcome = assign_all(session, ids=ids, department_id=department_id, handler_id=handler_id, user=user)
+        outcome = assign_all(
+            session,
+            ids=ids,
+            department_id=department_id,
+            handler_id=handler_id,
+            user=user,
+            base_url=settings.base_url,
+        )
         assigned = len(outcome.assigned)
     back = redirects.safe_path(next, "/queue")
     separator = "&" if "?" in back else "?"
@@ -117,8 +126,15 @@ def queue_assign(
 
 
 @api.post("/signals/bulk-assign", response_model=BulkAssignResult, dependencies=[Depends(verify_api_csrf)])
-def bulk_assign(session: SessionDep, body: BulkAssign, user: FrontOffice) -> BulkAssignResult:
+def bulk_assign(
+    session: SessionDep, settings: SettingsDep, body: BulkAssign, user: FrontOffice
+) -> BulkAssignResult:
     """Send several signals to a department's queue or one of its handlers (front office, admins)."""
     return assign_all(
-        session, ids=body.ids, department_id=body.department_id, handler_id=body.handler_id, user=user
+        session,
+        ids=body.ids,
+        department_id=body.department_id,
+        handler_id=body.handler_id,
+        user=user,
+        base_url=settings.base_url,
     )

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from services.ingest.connectors import imap, mastodon
 from services.ingest.connectors.base import Connector, ConnectorFailure
 from services.ingest.connectors.fake import FakeConnector
-from shared.config import ConnectorEntry, OrganisationConfig, field_path
+from shared.config import ConnectorEntry, OrganisationConfig, problems
 from shared.exceptions import ConfigError
 
 Options = TypeVar("Options", bound=BaseModel)
@@ -38,10 +38,7 @@ def options(entry: ConnectorEntry, model: type[Options], index: int) -> Options:
     try:
         return model.model_validate(entry.model_dump())
     except ValidationError as exc:
-        lines = [f"Invalid configuration in {CONFIG_SOURCE}:"]
-        for error in exc.errors():
-            lines.append(f"  {field_path(('connectors', index, *error['loc']))}: {error['msg']}")
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError.invalid(problems(exc, within=("connectors", index)), source=CONFIG_SOURCE) from None
 
 
 def build_all(config: OrganisationConfig) -> list[Connector]:
@@ -53,10 +50,8 @@ def build_all(config: OrganisationConfig) -> list[Connector]:
         builder = KINDS.get(entry.kind)
         if builder is None:
             known = ", ".join(sorted(set(KINDS) | PASSIVE_KINDS))
-            raise ConfigError(
-                f"Invalid configuration in {CONFIG_SOURCE}:\n  connectors[{index}].kind: "
-                f"unknown connector kind {entry.kind!r} (known: {known})"
-            )
+            problem = f"unknown connector kind {entry.kind!r} (known: {known})"
+            raise ConfigError.invalid([(f"connectors[{index}].kind", problem)], source=CONFIG_SOURCE)
         connector = builder(entry, index)
         if entry.enabled:
             connectors.append(connector)

@@ -48,10 +48,8 @@ def build(entry: ConnectorEntry, index: int) -> ImapConnector:
         try:
             provider = load_token_provider(settings.token_provider)
         except (ImportError, AttributeError, TypeError) as exc:
-            raise ConfigError(
-                f"Invalid configuration:\n  connectors[{index}].token_provider: cannot load "
-                f"{settings.token_provider!r} ({exc}); give 'package.module:function'"
-            ) from None
+            problem = f"cannot load {settings.token_provider!r} ({exc}); give 'package.module:function'"
+            raise ConfigError.invalid([(f"connectors[{index}].token_provider", problem)]) from None
     connector = ImapConnector(settings, token_provider=provider)
     connector.acknowledge = entry.acknowledge
     return connector
